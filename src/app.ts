@@ -1,0 +1,102 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { auditRoutes } from './api/audit/audit.routes.js';
+import { departmentRoutes } from './api/departments/departments.routes.js';
+import { docsRoutes } from './api/docs/docs.routes.js';
+import { systemRoutes } from './api/system/system.routes.js';
+import type { AppContext } from './context.js';
+import { PayloadTooLargeError } from './errors.js';
+import type { AppEnv } from './http/app-env.js';
+import { authenticate } from './http/authenticate.js';
+import { problemFromError, problemResponse } from './http/problem.js';
+import { requestLog } from './http/request-log.js';
+
+const API_BASE = '/api/v1';
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The root app: global middleware, every area mounted, one error mapping. */
+export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(requestId());
+  app.use(requestLog(ctx.logger));
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], objectSrc: ["'none'"] },
+    }),
+  );
+
+  app.route('/', systemRoutes(ctx));
+  app.route('/', docsRoutes());
+
+  app.use(
+    `${API_BASE}/*`,
+    bodyLimit({
+      maxSize: ctx.config.maxJsonBodyBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(
+          'PayloadTooLarge',
+          `The request body is larger than ${ctx.config.maxJsonBodyBytes} bytes`,
+        );
+      },
+    }),
+  );
+  app.use(`${API_BASE}/*`, authenticate(ctx.apiKeys));
+  app.route(API_BASE, departmentRoutes(ctx));
+  app.route(API_BASE, auditRoutes(ctx));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: "A department's API key (elt_...), issued by an administrator",
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'E-licence and e-seal trust service',
+      version: '1',
+      description: `Region ${ctx.config.regionId} ${ctx.config.regionName}. Errors are application/problem+json with a stable \`code\`.`,
+    },
+    servers: [{ url: ctx.config.publicBaseUrl }],
+  });
+
+  app.notFound((c) =>
+    problemResponse(c, { status: 404, code: 'RouteNotFound', detail: `No route for ${c.req.method} ${c.req.path}` }),
+  );
+
+  app.onError(async (error, c) => {
+    const parts = problemFromError(error);
+    const log = c.get('log') ?? ctx.logger;
+    if (parts.unexpected) {
+      log.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
+    }
+    await auditRefusal(ctx, c, parts.code, parts.status);
+    return problemResponse(c, parts);
+  });
+
+  return app;
+}
+
+/**
+ * An authenticated department's failed attempt to change something is itself worth
+ * recording (who tried what, and why it was refused). Reads are not audited.
+ */
+async function auditRefusal(
+  ctx: AppContext,
+  c: Parameters<Parameters<OpenAPIHono<AppEnv>['onError']>[0]>[1],
+  code: string,
+  status: number,
+): Promise<void> {
+  const principal = c.get('principal');
+  if (!principal || READ_METHODS.has(c.req.method) || status >= 500) return;
+  try {
+    await ctx.audit.record(
+      { departmentId: principal.departmentId, keyId: principal.keyId, requestId: c.get('requestId') },
+      { action: `request.${c.req.method.toLowerCase()}`, outcome: 'rejected', details: { path: c.req.path, code } },
+    );
+  } catch (error) {
+    (c.get('log') ?? ctx.logger).error({ err: error }, 'could not audit a refused request');
+  }
+}

@@ -1,0 +1,170 @@
+import type { Transaction } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { AuditLogRow, AuditOutcome } from '../db/schema/audit-log.table.js';
+import type { Database, DatabaseSchema } from '../db/schema/database.js';
+import { auditEntryHash, canonicalJson, GENESIS_HASH } from './audit-hash.js';
+import * as repo from './audit.repository.js';
+
+/** Who asked for a change: a department's key over HTTP, or the operator at the console. */
+export interface Actor {
+  readonly departmentId: string | null;
+  readonly keyId: string | null;
+  readonly requestId: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { departmentId: null, keyId: null, requestId: null };
+
+export interface AuditEntryParams {
+  action: string;
+  target?: { type: string; id: string };
+  outcome?: AuditOutcome;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  seq: number;
+  recordedAt: Date;
+  actorDepartmentId: string | null;
+  actorKeyId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  requestId: string | null;
+  outcome: AuditOutcome;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditChainReport {
+  readonly intact: boolean;
+  readonly entriesChecked: number;
+  readonly headSeq: number | null;
+  readonly headHash: string;
+  readonly firstBroken: {
+    readonly seq: number;
+    readonly problem: 'content-altered' | 'link-broken';
+    readonly message: string;
+  } | null;
+}
+
+const VERIFY_BATCH = 1000;
+
+export class AuditService {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Appends an entry inside the caller's transaction, so the entry exists exactly when
+   * the change it describes does.
+   */
+  async append(trx: Transaction<DatabaseSchema>, actor: Actor, params: AuditEntryParams): Promise<AuditEntry> {
+    await repo.lockChainHead(trx);
+    const head = await repo.findHead(trx);
+    const seq = await repo.nextSeq(trx);
+    const entry: Omit<AuditEntry, 'hash'> = {
+      seq,
+      recordedAt: this.clock.now(),
+      actorDepartmentId: actor.departmentId,
+      actorKeyId: actor.keyId,
+      action: params.action,
+      targetType: params.target?.type ?? null,
+      targetId: params.target?.id ?? null,
+      requestId: actor.requestId,
+      outcome: params.outcome ?? 'success',
+      details: params.details ?? {},
+      prevHash: head?.hash ?? GENESIS_HASH,
+    };
+    const hash = auditEntryHash(entry);
+    await repo.insertEntry(trx, {
+      seq: entry.seq,
+      recorded_at: entry.recordedAt,
+      actor_department_id: entry.actorDepartmentId,
+      actor_key_id: entry.actorKeyId,
+      action: entry.action,
+      target_type: entry.targetType,
+      target_id: entry.targetId,
+      request_id: entry.requestId,
+      outcome: entry.outcome,
+      details: canonicalJson(entry.details),
+      prev_hash: entry.prevHash,
+      hash,
+    });
+    return { ...entry, hash };
+  }
+
+  /** Records an entry on its own, for attempts that changed nothing (e.g. a refused request). */
+  async record(actor: Actor, params: AuditEntryParams): Promise<AuditEntry> {
+    return this.db.transaction().execute((trx) => this.append(trx, actor, params));
+  }
+
+  async list(query: repo.AuditPageQuery): Promise<AuditEntry[]> {
+    const rows = await repo.listEntries(this.db, query);
+    return rows.map(toEntry);
+  }
+
+  /** Recomputes every hash and link from the first entry; reports the first entry that does not hold. */
+  async verifyChain(): Promise<AuditChainReport> {
+    let prevHash = GENESIS_HASH;
+    let afterSeq = 0;
+    let checked = 0;
+    let headSeq: number | null = null;
+    for (;;) {
+      const rows = await repo.listEntries(this.db, { afterSeq, limit: VERIFY_BATCH });
+      for (const row of rows) {
+        const entry = toEntry(row);
+        checked++;
+        if (entry.prevHash !== prevHash) {
+          return broken(checked, headSeq, prevHash, entry.seq, 'link-broken',
+            'prev_hash does not match the hash of the entry before it: an entry was removed, inserted or reordered');
+        }
+        const { hash, ...fields } = entry;
+        if (auditEntryHash(fields) !== hash) {
+          return broken(checked, headSeq, prevHash, entry.seq, 'content-altered',
+            'the stored hash does not match the entry content: the entry was edited');
+        }
+        prevHash = hash;
+        headSeq = entry.seq;
+      }
+      if (rows.length < VERIFY_BATCH) break;
+      afterSeq = rows[rows.length - 1]!.seq;
+    }
+    return Object.freeze({ intact: true, entriesChecked: checked, headSeq, headHash: prevHash, firstBroken: null });
+  }
+}
+
+function broken(
+  checked: number,
+  headSeq: number | null,
+  headHash: string,
+  seq: number,
+  problem: 'content-altered' | 'link-broken',
+  message: string,
+): AuditChainReport {
+  return Object.freeze({
+    intact: false,
+    entriesChecked: checked,
+    headSeq,
+    headHash,
+    firstBroken: Object.freeze({ seq, problem, message }),
+  });
+}
+
+function toEntry(row: AuditLogRow): AuditEntry {
+  return {
+    seq: Number(row.seq),
+    recordedAt: row.recorded_at,
+    actorDepartmentId: row.actor_department_id,
+    actorKeyId: row.actor_key_id,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    requestId: row.request_id,
+    outcome: row.outcome,
+    details: row.details,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as foundation from './20261123T142000-foundation.js';
+
+/**
+ * Every migration, by timestamped name. Listed statically (not read from disk) so that the
+ * same set runs under tsx, a bundler or a compiled build, on PostgreSQL and on PGlite alike.
+ */
+const migrations: Record<string, Migration> = {
+  '20261123T142000-foundation': foundation,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,14 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ApiKeysTable } from './api-keys.table.js';
+import type { AuditLogTable } from './audit-log.table.js';
+import type { DepartmentsTable } from './departments.table.js';
+
+export interface DatabaseSchema {
+  departments: DepartmentsTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+}
+
+export type Database = Kysely<DatabaseSchema>;
+/** Anything repositories can run SQL on: the database or an open transaction. */
+export type Executor = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
