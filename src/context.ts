@@ -40,6 +40,7 @@ export async function createContext(
       secrets.databaseUrl
         ? { engine: 'postgres', url: secrets.databaseUrl }
         : { engine: 'embedded', dataDir: config.dataDir },
+      (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
     ));
   const { db } = database;
   const audit = new AuditService(db, clock);

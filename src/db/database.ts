@@ -35,7 +35,10 @@ const pgTypes = {
 } as pg.CustomTypesConfig;
 
 /** Opens the database the configuration names and brings its schema up to date. */
-export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
+export async function openDatabase(
+  target: DatabaseTarget,
+  onConnectionError: (error: Error) => void = () => {},
+): Promise<OpenDatabase> {
   let dialect: Dialect;
   let releaseLock = () => {};
   let pglite: PGlite | undefined;
@@ -46,6 +49,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
       max: target.poolSize ?? 10,
       types: pgTypes,
     });
+    // An idle connection can be cut by a server restart or failover; pg then emits 'error'
+    // on the pool, which would crash the process if nobody listened. The pool replaces it.
+    pool.on('error', onConnectionError);
     dialect = new PostgresDialect({ pool });
   } else if (target.engine === 'embedded') {
     fs.mkdirSync(target.dataDir, { recursive: true });

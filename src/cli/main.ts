@@ -1,0 +1,55 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/config.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { openCliContext } from './cli-context.js';
+import { COMMANDS } from './commands.js';
+
+const HELP = `Usage: npm run cli -- <command> [options] [--json]
+
+Commands:
+${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}
+
+The CLI reads the same environment as the service (DATABASE_URL, DATA_DIR, ...).
+With the embedded database, stop the service first: only one process may open it.
+Exit codes: 0 done, 1 a check failed, 2 bad usage or refused input.`;
+
+const STRING_OPTIONS = ['name', 'credit-code', 'roles', 'region', 'role', 'department', 'label', 'expires', 'key'];
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
+    },
+  });
+  const name = positionals.slice(0, 2).join(' ');
+  const command = COMMANDS[name];
+  if (values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return values.help ? 0 : 2;
+  }
+
+  let ctx: AppContext | undefined;
+  try {
+    ctx = await openCliContext(process.env);
+    const output = await command.run(ctx, values);
+    process.stdout.write(`${values.json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
+    return output.exitCode;
+  } catch (error) {
+    if (error instanceof AppError || error instanceof ConfigError) {
+      const code = error instanceof AppError ? error.code : 'InvalidConfiguration';
+      process.stderr.write(values.json ? `${JSON.stringify({ code, message: error.message })}\n` : `Error (${code}): ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await ctx?.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
