@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childDatabase, type ChildDatabase, runMain, startService } from './support/processes.js';
+
+describe('the service process', () => {
+  it('refuses to start with a bad setting and names the variable', async () => {
+    const result = await runMain({ PORT: 'eighty', REGION_ID: '14', DATA_DIR: '/nonexistent/never-created' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('PORT: must be a whole number');
+    expect(result.stderr).toContain('REGION_ID:');
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+  });
+
+  describe('first start', () => {
+    let database: ChildDatabase;
+
+    beforeAll(async () => {
+      database = await childDatabase();
+    });
+    afterAll(() => database.close());
+
+    it('prints a one-time administrator key, which works; a restart prints none', async () => {
+      const service = await startService({ ...database.env, REGION_ID: '140100', REGION_NAME: '太原市' });
+      const printed = /(elt_[A-Za-z0-9_-]{43})/.exec(service.output().stderr);
+      expect(printed, service.output().stderr).not.toBeNull();
+      const token = printed![1]!;
+
+      const me = await fetch(`${service.baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ roles: ['admin'], regionId: '140100', departmentName: '太原市电子证照运营中心' });
+      expect((await fetch(`${service.baseUrl}/healthz`)).status).toBe(200);
+      expect((await fetch(`${service.baseUrl}/readyz`)).status).toBe(200);
+      expect((await fetch(`${service.baseUrl}/docs`)).status).toBe(200);
+      const stopped = await service.stop();
+      expect(stopped.code).toBe(0);
+      expect(stopped.stdout).not.toContain(token);
+
+      const again = await startService({ ...database.env, REGION_ID: '140100', REGION_NAME: '太原市' });
+      expect(again.output().stderr).not.toMatch(/elt_/);
+      const stillWorks = await fetch(`${again.baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(stillWorks.status).toBe(200);
+      expect((await again.stop()).code).toBe(0);
+    });
+  });
+
+  describe('with ADMIN_TOKEN', () => {
+    let database: ChildDatabase;
+    const adminToken = 'ci-bootstrap-token-0123456789abcdefghijklmnop';
+
+    beforeAll(async () => {
+      database = await childDatabase();
+    });
+    afterAll(() => database.close());
+
+    it('makes that token the first administrator credential and never prints or logs it', async () => {
+      const service = await startService({ ...database.env, ADMIN_TOKEN: adminToken });
+      const me = await fetch(`${service.baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${adminToken}` } });
+      expect(me.status).toBe(200);
+      const { stdout, stderr } = service.output();
+      expect(stdout + stderr).not.toContain(adminToken);
+      expect(stderr).not.toMatch(/elt_/);
+      expect((await service.stop()).code).toBe(0);
+    });
+  });
+});
