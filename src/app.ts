@@ -3,6 +3,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { auditRoutes } from './api/audit/audit.routes.js';
+import { caRoutes } from './api/ca/ca.routes.js';
+import { protocolRoutes } from './api/pki/protocol.routes.js';
+import { publicationRoutes } from './api/pki/publication.routes.js';
 import { departmentRoutes } from './api/departments/departments.routes.js';
 import { docsRoutes } from './api/docs/docs.routes.js';
 import { systemRoutes } from './api/system/system.routes.js';
@@ -30,6 +33,8 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.route('/', systemRoutes(ctx));
   app.route('/', docsRoutes());
+  app.route('/', publicationRoutes(ctx));
+  app.route('/', protocolRoutes(ctx));
 
   app.use(
     `${API_BASE}/*`,
@@ -46,6 +51,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.use(`${API_BASE}/*`, authenticate(ctx.apiKeys));
   app.route(API_BASE, departmentRoutes(ctx));
   app.route(API_BASE, auditRoutes(ctx));
+  app.route(API_BASE, caRoutes(ctx));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -1,5 +1,12 @@
 import type { Logger } from 'pino';
-import { AuditService } from './audit/audit.service.js';
+import { AuditService, SYSTEM_ACTOR } from './audit/audit.service.js';
+import { loadCaConfig } from './authority/ca-config.js';
+import { CertificateService } from './authority/certificate.service.js';
+import { CrlService } from './authority/crl.service.js';
+import { type Hierarchy, loadHierarchy } from './authority/hierarchy.js';
+import { openKeyBackends } from './authority/key-backends.js';
+import { OcspService } from './authority/ocsp.service.js';
+import { TimestampService } from './authority/timestamp.service.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config, Secrets } from './config/config.js';
 import { type OpenDatabase, openDatabase } from './db/database.js';
@@ -16,6 +23,11 @@ export interface AppContext {
   readonly audit: AuditService;
   readonly departments: DepartmentService;
   readonly apiKeys: ApiKeyService;
+  readonly hierarchy: Hierarchy;
+  readonly certificates: CertificateService;
+  readonly crls: CrlService;
+  readonly ocsp: OcspService;
+  readonly timestamps: TimestampService;
   /** Database engine actually in use, for readiness reporting. */
   readonly engine: OpenDatabase['engine'];
   close(): Promise<void>;
@@ -46,6 +58,35 @@ export async function createContext(
   const audit = new AuditService(db, clock);
   const departments = new DepartmentService(db, audit, clock, config.regionId);
   const apiKeys = new ApiKeyService(db, audit, clock);
+
+  let backends: Awaited<ReturnType<typeof openKeyBackends>> = new Map();
+  const closeAll = async () => {
+    await Promise.all([...backends.values()].map((b) => b.close()));
+    await database.close();
+  };
+  let hierarchy: Hierarchy;
+  let certificates: CertificateService;
+  let crls: CrlService;
+  let ocsp: OcspService;
+  let timestamps: TimestampService;
+  try {
+    const caConfig = loadCaConfig(config.caConfigFile);
+    backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger);
+    hierarchy = await loadHierarchy({ config: caConfig, backends, keysDir: config.keysDir, publicBaseUrl: config.publicBaseUrl, clock });
+    certificates = new CertificateService(db, audit, clock, hierarchy, config.publicBaseUrl);
+    crls = new CrlService(db, audit, clock, hierarchy);
+    ocsp = await OcspService.create(db, clock, logger, hierarchy, caConfig.ocsp);
+    timestamps = new TimestampService(hierarchy.timestampUnit, caConfig.timestamping, clock, logger);
+    await certificates.registerHierarchy(SYSTEM_ACTOR);
+    // A status change shows in OCSP and in the CRL at once, not at the next refresh.
+    certificates.onStatusChange(async (changed) => {
+      ocsp.evict(changed.serialNumber);
+      await crls.publish(changed.caId);
+    });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   return {
     config,
     db,
@@ -54,7 +95,12 @@ export async function createContext(
     audit,
     departments,
     apiKeys,
+    hierarchy,
+    certificates,
+    crls,
+    ocsp,
+    timestamps,
     engine: database.engine,
-    close: () => database.close(),
+    close: closeAll,
   };
 }

@@ -58,6 +58,10 @@ async function main(): Promise<void> {
     logger.info({ departmentId: first.department.id }, 'first administrator created with ADMIN_TOKEN');
   }
 
+  const stopCrlSchedule = ctx.crls.startSchedule(logger);
+  const stopOcspWatch = ctx.ocsp.startWatching();
+  await ctx.crls.refreshDue();
+
   const app = createApp(ctx);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
@@ -73,6 +77,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    stopCrlSchedule();
+    stopOcspWatch();
     server.close(async () => {
       await ctx.close();
       logger.info('stopped');

@@ -16,12 +16,19 @@ export interface Config {
   readonly operatorCreditCode: string | null;
   readonly logLevel: LogLevel;
   readonly maxJsonBodyBytes: number;
+  /** The declared CA hierarchy (ca-config/). */
+  readonly caConfigFile: string;
+  /** Software keys and the hierarchy's certificates. */
+  readonly keysDir: string;
 }
 
 /** Values that must never reach a log line or a response. */
 export interface Secrets {
   readonly databaseUrl: string | null;
   readonly adminToken: string | null;
+  /** Encrypts software keys at rest; unset means a generated development passphrase in KEYS_DIR. */
+  readonly keysPassphrase: string | null;
+  readonly pkcs11Pin: string | null;
 }
 
 export interface LoadedConfig {
@@ -92,6 +99,10 @@ const environmentSchema = z.object({
       .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
       .optional(),
   ),
+  CA_CONFIG: optionalText.pipe(z.string().default('./ca-config/hierarchy.json')),
+  KEYS_DIR: optionalText.pipe(z.string().default('./keys-dev')),
+  KEYS_PASSPHRASE: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  PKCS11_PIN: optionalText.pipe(z.string().min(4, 'must be at least 4 characters').optional()),
   LOG_LEVEL: optionalText.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
   MAX_JSON_BODY_BYTES: optionalText.pipe(
     z.coerce
@@ -130,10 +141,14 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     operatorCreditCode: e.OPERATOR_CREDIT_CODE ?? null,
     logLevel: e.LOG_LEVEL,
     maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
+    caConfigFile: path.resolve(e.CA_CONFIG),
+    keysDir: path.resolve(e.KEYS_DIR),
   };
   const secrets: Secrets = {
     databaseUrl: e.DATABASE_URL ?? null,
     adminToken: e.ADMIN_TOKEN ?? null,
+    keysPassphrase: e.KEYS_PASSPHRASE ?? null,
+    pkcs11Pin: e.PKCS11_PIN ?? null,
   };
   return { config: Object.freeze(config), secrets: Object.freeze(secrets) };
 }

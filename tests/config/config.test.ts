@@ -23,7 +23,9 @@ describe('loadConfig', () => {
       logLevel: 'info',
     });
     expect(config.dataDir).toMatch(/\/data$/);
-    expect(secrets).toEqual({ databaseUrl: null, adminToken: null });
+    expect(secrets).toEqual({ databaseUrl: null, adminToken: null, keysPassphrase: null, pkcs11Pin: null });
+    expect(config.keysDir).toMatch(/\/keys-dev$/);
+    expect(config.caConfigFile).toMatch(/\/ca-config\/hierarchy.json$/);
   });
 
   it('reads every documented variable', () => {
@@ -47,7 +49,7 @@ describe('loadConfig', () => {
       regionName: '太原市',
       operatorCreditCode: '11100000000013338W',
     });
-    expect(secrets).toEqual({ databaseUrl: 'postgres://svc:pw@db:5432/licence', adminToken: token });
+    expect(secrets).toMatchObject({ databaseUrl: 'postgres://svc:pw@db:5432/licence', adminToken: token });
   });
 
   it('keeps secrets out of the loggable config', () => {
@@ -78,6 +80,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ OPERATOR_CREDIT_CODE: '11100000000013338X' }, 'OPERATOR_CREDIT_CODE'],
     [{ MAX_JSON_BODY_BYTES: '10' }, 'MAX_JSON_BODY_BYTES'],
+    [{ KEYS_PASSPHRASE: 'short' }, 'KEYS_PASSPHRASE'],
   ])('names the bad variable in %j', (env, variable) => {
     expect(Object.keys(problemsOf(env))).toEqual([variable]);
   });

@@ -21,12 +21,29 @@ export interface ChildDatabase {
 }
 
 export async function childDatabase(): Promise<ChildDatabase> {
+  // Each child gets its own key folder: processes generating one hierarchy at once would collide.
+  const keysDir = await mkdtemp(path.join(os.tmpdir(), 'elt-child-keys-'));
+  const removeKeys = () => rm(keysDir, { recursive: true, force: true });
   if (process.env.TEST_DATABASE_URL) {
     const database: TestDatabase = await openTestDatabase();
-    return { env: database.childEnv, dataDir: null, close: () => database.close() };
+    return {
+      env: { ...database.childEnv, KEYS_DIR: keysDir },
+      dataDir: null,
+      close: async () => {
+        await database.close();
+        await removeKeys();
+      },
+    };
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'elt-child-'));
-  return { env: { DATA_DIR: dataDir }, dataDir, close: () => rm(dataDir, { recursive: true, force: true }) };
+  return {
+    env: { DATA_DIR: dataDir, KEYS_DIR: keysDir },
+    dataDir,
+    close: async () => {
+      await rm(dataDir, { recursive: true, force: true });
+      await removeKeys();
+    },
+  };
 }
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

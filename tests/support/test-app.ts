@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
@@ -31,7 +34,15 @@ export interface TestAppOptions {
 
 /** The real app with a real database of its own, called in-process (no port opened). */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const { config, secrets } = loadConfig({ PORT: '0', REGION_ID: '140000', REGION_NAME: '山西省', ...options.env });
+  const keysDir = await mkdtemp(path.join(os.tmpdir(), 'elt-keys-'));
+  const { config, secrets } = loadConfig({
+    PORT: '0',
+    REGION_ID: '140000',
+    REGION_NAME: '山西省',
+    KEYS_DIR: keysDir,
+    KEYS_PASSPHRASE: 'test-passphrase-0123456789',
+    ...options.env,
+  });
   const logger = options.logStream ? pino({ level: 'info' }, options.logStream) : pino({ level: 'silent' });
   const database = await openTestDatabase();
   const ctx = await createContext(config, secrets, logger, { clock: options.clock ?? systemClock, database });
@@ -64,6 +75,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       const issued = await ctx.apiKeys.issue(actor, department.id, { label: 'test' });
       return { departmentId: department.id, keyId: issued.key.id, token: issued.token };
     },
-    close: () => ctx.close(),
+    close: async () => {
+      await ctx.close();
+      await rm(keysDir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './20261123T142000-foundation.js';
+import * as certificateAuthority from './20261123T150000-certificate-authority.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (not read from disk) so that the
@@ -7,6 +8,7 @@ import * as foundation from './20261123T142000-foundation.js';
  */
 const migrations: Record<string, Migration> = {
   '20261123T142000-foundation': foundation,
+  '20261123T150000-certificate-authority': certificateAuthority,
 };
 
 export const migrationProvider: MigrationProvider = {

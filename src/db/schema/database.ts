@@ -1,12 +1,16 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ApiKeysTable } from './api-keys.table.js';
 import type { AuditLogTable } from './audit-log.table.js';
+import type { CertificatesTable } from './certificates.table.js';
+import type { CrlsTable } from './crls.table.js';
 import type { DepartmentsTable } from './departments.table.js';
 
 export interface DatabaseSchema {
   departments: DepartmentsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  certificates: CertificatesTable;
+  crls: CrlsTable;
 }
 
 export type Database = Kysely<DatabaseSchema>;

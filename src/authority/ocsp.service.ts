@@ -1,0 +1,182 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/schema/database.js';
+import { InvalidInputError } from '../errors.js';
+import { REVOCATION_REASONS, type RevocationReason } from '../pki/crl.js';
+import {
+  buildOcspErrorResponse,
+  buildOcspResponse,
+  type CertIdRef,
+  issuerHashes,
+  type OcspCertStatus,
+  type OcspHashAlgorithm,
+  type OcspResponder,
+  parseOcspRequest,
+  prepareOcspResponder,
+} from '../pki/ocsp.js';
+import type { CaConfig } from './ca-config.js';
+import * as repo from './certificate.repository.js';
+import type { Hierarchy } from './hierarchy.js';
+
+const HASHES: OcspHashAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
+const MAX_CACHED = 200_000;
+/** How often an instance looks for status changes made by other instances sharing the database. */
+const WATCH_INTERVAL_MS = 2_000;
+
+interface CachedResponse {
+  der: Uint8Array;
+  serial: string;
+  /** Re-sign after this time (half the validity), well before nextUpdate. */
+  refreshAt: number;
+}
+
+export interface OcspAnswer {
+  der: Uint8Array;
+  /** Set for a response that carries no nonce: HTTP caches may keep it until then (RFC 5019 §6). */
+  cacheableUntil: Date | null;
+  thisUpdate: Date | null;
+}
+
+/**
+ * The OCSP responder for every CA of the hierarchy (RFC 6960), each answering through its
+ * delegated responder certificate. Responses without a nonce are cached per CertID and
+ * re-signed at half their validity; a status change evicts them at once on this instance
+ * and within {@link WATCH_INTERVAL_MS} on others.
+ */
+export class OcspService {
+  private readonly cache = new Map<string, CachedResponse>();
+  private readonly keysBySerial = new Map<string, Set<string>>();
+  private lastSeenChange: Date;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly validityMs: number,
+    private readonly responders: ReadonlyMap<string, OcspResponder>,
+    /** "<hash>:<issuerNameHash>:<issuerKeyHash>" to CA id. */
+    private readonly issuers: ReadonlyMap<string, string>,
+  ) {
+    this.lastSeenChange = clock.now();
+  }
+
+  static async create(db: Database, clock: Clock, logger: Logger, hierarchy: Hierarchy, settings: CaConfig['ocsp']): Promise<OcspService> {
+    const responders = new Map<string, OcspResponder>();
+    const issuers = new Map<string, string>();
+    for (const [caId, authority] of hierarchy.authorities) {
+      const identity = hierarchy.ocspResponders.get(caId)!;
+      responders.set(
+        caId,
+        await prepareOcspResponder({ certificateDer: identity.der, privateKey: identity.keys.privateKey, crypto: identity.backend.crypto }),
+      );
+      for (const hash of HASHES) {
+        const { issuerNameHash, issuerKeyHash } = issuerHashes(authority.der, hash);
+        issuers.set(`${hash}:${issuerNameHash}:${issuerKeyHash}`, caId);
+      }
+    }
+    return new OcspService(db, clock, logger, settings.responseValidityMinutes * 60_000, responders, issuers);
+  }
+
+  /** Answers one DER OCSPRequest; every outcome is a DER OCSPResponse (RFC 6960 §2.3). */
+  async respond(requestDer: Uint8Array): Promise<OcspAnswer> {
+    let request;
+    try {
+      request = parseOcspRequest(requestDer);
+    } catch (error) {
+      if (error instanceof InvalidInputError) return errorAnswer('malformedRequest');
+      throw error;
+    }
+    const caIds = new Set(request.requests.map((r) => this.issuerOf(r)));
+    // One response has one signer; a CertID of a CA we do not serve makes us non-authoritative.
+    if (caIds.size !== 1 || caIds.has(null)) return errorAnswer('unauthorized');
+    const caId = [...caIds][0]!;
+
+    const cacheable = request.nonce === null && request.requests.length === 1;
+    const now = this.clock.now();
+    if (cacheable) {
+      const hit = this.cache.get(cacheKey(request.requests[0]!));
+      if (hit && now.getTime() < hit.refreshAt) {
+        return { der: hit.der, cacheableUntil: new Date(hit.refreshAt), thisUpdate: null };
+      }
+    }
+    try {
+      const thisUpdate = now;
+      const nextUpdate = new Date(now.getTime() + this.validityMs);
+      const responses = await Promise.all(
+        request.requests.map(async (certId) => ({ certId, status: await this.statusOf(caId, certId.serialNumber), thisUpdate, nextUpdate })),
+      );
+      const der = await buildOcspResponse({
+        responder: this.responders.get(caId)!,
+        producedAt: now,
+        responses,
+        nonce: request.nonce,
+      });
+      if (!cacheable) return { der, cacheableUntil: null, thisUpdate };
+      const refreshAt = now.getTime() + this.validityMs / 2;
+      this.remember(request.requests[0]!, der, refreshAt);
+      return { der, cacheableUntil: new Date(refreshAt), thisUpdate };
+    } catch (error) {
+      this.logger.error({ err: error }, 'OCSP response failed');
+      return errorAnswer('internalError');
+    }
+  }
+
+  /** Drops cached responses for a certificate whose status changed. */
+  evict(serialHex: string): void {
+    for (const key of this.keysBySerial.get(serialHex) ?? []) this.cache.delete(key);
+    this.keysBySerial.delete(serialHex);
+  }
+
+  /** Watches the database for status changes made by other instances; returns a stop function. */
+  startWatching(): () => void {
+    const timer = setInterval(() => {
+      this.catchUp().catch((error: unknown) => this.logger.warn({ err: error }, 'OCSP cache watch failed'));
+    }, WATCH_INTERVAL_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  async catchUp(): Promise<void> {
+    const changed = await repo.serialsChangedSince(this.db, this.lastSeenChange);
+    for (const row of changed) {
+      this.evict(row.serial_hex);
+      if (row.status_changed_at > this.lastSeenChange) this.lastSeenChange = row.status_changed_at;
+    }
+  }
+
+  private issuerOf(certId: CertIdRef): string | null {
+    if (certId.hashAlgorithm === 'unsupported') return null;
+    return this.issuers.get(`${certId.hashAlgorithm}:${certId.issuerNameHash}:${certId.issuerKeyHash}`) ?? null;
+  }
+
+  private async statusOf(caId: string, serialHex: string): Promise<OcspCertStatus> {
+    const row = await repo.findStatus(this.db, caId, serialHex);
+    // RFC 6960 §2.2: "unknown" for a serial this CA never issued.
+    if (!row) return { kind: 'unknown' };
+    if (row.status === 'valid') return { kind: 'good' };
+    const reason = (row.revocation_reason ?? 'unspecified') as RevocationReason;
+    return { kind: 'revoked', revokedAt: row.revoked_at!, reason: REVOCATION_REASONS[reason] };
+  }
+
+  private remember(certId: CertIdRef, der: Uint8Array, refreshAt: number): void {
+    if (this.cache.size >= MAX_CACHED) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+    }
+    const key = cacheKey(certId);
+    this.cache.delete(key); // re-insert at the end: Map order is our eviction order
+    this.cache.set(key, { der, serial: certId.serialNumber, refreshAt });
+    let keys = this.keysBySerial.get(certId.serialNumber);
+    if (!keys) this.keysBySerial.set(certId.serialNumber, (keys = new Set()));
+    keys.add(key);
+  }
+}
+
+/** The CertID as sent: a cached response must echo the same bytes. */
+function cacheKey(certId: CertIdRef): string {
+  return Buffer.from(certId.der).toString('base64');
+}
+
+function errorAnswer(status: Parameters<typeof buildOcspErrorResponse>[0]): OcspAnswer {
+  return { der: buildOcspErrorResponse(status), cacheableUntil: null, thisUpdate: null };
+}
