@@ -21,8 +21,8 @@ export function missingTool(binary: string): boolean {
 }
 
 /** Serves a fetch handler on a free loopback port for tools that need a real URL. */
-export async function serveOnLoopback(fetch: (req: Request) => Response | Promise<Response>) {
-  const server = serve({ fetch, port: 0, hostname: '127.0.0.1' });
+export async function serveOnLoopback(fetch: (req: Request) => Response | Promise<Response>, requestedPort = 0) {
+  const server = serve({ fetch, port: requestedPort, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
