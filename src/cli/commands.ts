@@ -1,6 +1,10 @@
 import type { AppContext } from '../context.js';
 import { DEPARTMENT_ROLES, type DepartmentRole } from '../db/schema/departments.table.js';
+import { readFileSync } from 'node:fs';
+import { REVOCATION_REASON_NAMES, type OperatorRevocationReason } from '../authority/certificate.service.js';
 import { InvalidInputError } from '../errors.js';
+import { toPem } from '../pki/pem.js';
+import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../signing/key-backend.js';
 import { CONSOLE_ACTOR } from './cli-context.js';
 
 export interface CommandOutput {
@@ -41,6 +45,17 @@ function requiredId(options: Options, name: string): string {
   const value = required(options, name);
   if (!UUID.test(value)) throw new InvalidInputError('InvalidId', `--${name} must be an id (UUID), not '${value}'`);
   return value;
+}
+
+/** "CN=a,O=b" to { CN: 'a', O: 'b' }; values may not contain commas. */
+function parseSubject(text: string): Record<string, string> {
+  const subject: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const at = part.indexOf('=');
+    if (at < 1) throw new InvalidInputError('InvalidSubject', `--subject part '${part}' is not ATTR=value`);
+    subject[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return subject;
 }
 
 const ok = (json: unknown, text: string): CommandOutput => ({ exitCode: 0, json, text });
@@ -102,6 +117,85 @@ export const COMMANDS: Record<string, Command> = {
     async run(ctx, o) {
       const key = await ctx.apiKeys.revoke(CONSOLE_ACTOR, requiredId(o, 'department'), requiredId(o, 'key'));
       return ok(key, `Revoked API key ${key.id}`);
+    },
+  },
+  'ca init': {
+    usage: 'ca init   (create the hierarchy declared in CA_CONFIG under KEYS_DIR, if missing, and show it)',
+    async run(ctx) {
+      const created = new Set(ctx.hierarchy.created.map((c) => c.name));
+      const items = [...ctx.hierarchy.authorities.values()].map((a) => ({
+        id: a.spec.id,
+        issuer: a.issuer?.spec.id ?? null,
+        subject: a.certificate.subject,
+        keyAlgorithm: a.algorithm,
+        keyBackend: a.backend.name,
+        notAfter: a.certificate.notAfter.toISOString(),
+        createdNow: created.has(a.spec.id),
+      }));
+      const text = items
+        .map((a) => `${a.id.padEnd(14)} ${a.createdNow ? 'created ' : 'existing'} ${a.keyAlgorithm.padEnd(10)} ${a.keyBackend.padEnd(9)} until ${a.notAfter.slice(0, 10)}  ${a.subject}`)
+        .join('\n');
+      return ok({ authorities: items, created: [...created] }, `${text}\nKeys and certificates: ${ctx.config.keysDir}`);
+    },
+  },
+  'ca list': {
+    usage: 'ca list',
+    async run(ctx) {
+      return COMMANDS['ca init']!.run(ctx, {});
+    },
+  },
+  'certificates list': {
+    usage: 'certificates list [--ca <id>] [--status valid|revoked|on-hold] [--profile <name>]',
+    async run(ctx, o) {
+      const status = o.status as 'valid' | 'revoked' | 'on-hold' | undefined;
+      if (status && !['valid', 'revoked', 'on-hold'].includes(status)) {
+        throw new InvalidInputError('InvalidStatus', '--status must be valid, revoked or on-hold');
+      }
+      const items = await ctx.certificates.list({
+        caId: typeof o.ca === 'string' ? o.ca : undefined,
+        profile: typeof o.profile === 'string' ? o.profile : undefined,
+        status,
+        limit: 500,
+        offset: 0,
+      });
+      const text = items
+        .map((c) => `${c.serialNumber}  ${c.status.padEnd(8)} ${c.caId.padEnd(12)} ${c.profile.padEnd(18)} until ${c.notAfter.toISOString().slice(0, 10)}  ${c.subject}`)
+        .join('\n');
+      return ok(items.map(({ der: _der, ...rest }) => rest), text || 'No certificates');
+    },
+  },
+  'certificates issue': {
+    usage: 'certificates issue --ca <id> --profile <name> (--csr <file> | --generate-key ECDSA-P256) [--subject "CN=...,O=..."] [--days N]',
+    async run(ctx, o) {
+      const csr = typeof o.csr === 'string' ? readFileSync(o.csr, 'utf8') : undefined;
+      let generateKey: { algorithm: KeyAlgorithmName } | undefined;
+      if (typeof o['generate-key'] === 'string') {
+        if (!(KEY_ALGORITHMS as readonly string[]).includes(o['generate-key'])) {
+          throw new InvalidInputError('InvalidKeyAlgorithm', `--generate-key must be one of ${KEY_ALGORITHMS.join(', ')}`);
+        }
+        generateKey = { algorithm: o['generate-key'] as KeyAlgorithmName };
+      }
+      const record = await ctx.certificates.issue(CONSOLE_ACTOR, {
+        caId: required(o, 'ca'),
+        profile: required(o, 'profile'),
+        csr,
+        generateKey,
+        subject: typeof o.subject === 'string' ? parseSubject(o.subject) : undefined,
+        validityDays: typeof o.days === 'string' ? Number.parseInt(o.days, 10) : undefined,
+      });
+      const { der, ...rest } = record;
+      return ok({ ...rest, pem: toPem(der, 'CERTIFICATE') }, `Issued certificate ${record.serialNumber}\n${toPem(der, 'CERTIFICATE')}`);
+    },
+  },
+  'certificates revoke': {
+    usage: `certificates revoke --serial <hex> [--reason ${REVOCATION_REASON_NAMES.join('|')}]`,
+    async run(ctx, o) {
+      const reason = (typeof o.reason === 'string' ? o.reason : 'unspecified') as OperatorRevocationReason;
+      if (!(REVOCATION_REASON_NAMES as readonly string[]).includes(reason)) {
+        throw new InvalidInputError('InvalidReason', `--reason must be one of ${REVOCATION_REASON_NAMES.join(', ')}`);
+      }
+      const record = await ctx.certificates.revoke(CONSOLE_ACTOR, required(o, 'serial'), reason);
+      return ok({ serialNumber: record.serialNumber, status: record.status, revokedAt: record.revokedAt }, `Revoked ${record.serialNumber} (${reason}); the CRL was republished`);
     },
   },
   'audit verify': {
