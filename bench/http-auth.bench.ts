@@ -1,33 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { benchEngine, type Figure, median } from './lib.js';
+import { benchEngine, type Figure, freePort, median, startService } from './lib.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const TOKEN = 'bench-admin-token-0123456789abcdefghijklmnopqrstuv';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitUntilHealthy(baseUrl: string, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${baseUrl}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the service did not start');
-}
 
 /**
  * Authenticated requests per second to a cheap endpoint (GET /api/v1/me): bearer parsing,
@@ -37,15 +14,12 @@ async function waitUntilHealthy(baseUrl: string, deadline: number): Promise<void
 export async function benchAuthenticatedRequests(): Promise<Figure[]> {
   const engine = benchEngine();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-'));
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { PATH: process.env.PATH, PORT: String(port), ADMIN_TOKEN: TOKEN, DATA_DIR: dataDir, ...engine.env },
-  });
+  let service: Awaited<ReturnType<typeof startService>> | undefined;
   try {
-    const baseUrl = `http://127.0.0.1:${port}`;
-    await waitUntilHealthy(baseUrl, Date.now() + 60_000);
+    // KEYS_DIR too: the service creates its CA hierarchy at start, and must not do so in ./keys-dev.
+    const env = { ADMIN_TOKEN: TOKEN, DATA_DIR: dataDir, KEYS_DIR: path.join(dataDir, 'keys'), ...engine.env };
+    service = await startService(await freePort(), env);
+    const { baseUrl } = service;
     const load = (duration: number) =>
       autocannon({
         url: `${baseUrl}/api/v1/me`,
@@ -73,8 +47,7 @@ export async function benchAuthenticatedRequests(): Promise<Figure[]> {
       },
     ];
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await service?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,3 +1,10 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+/** The repository root: the service is started from here. */
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
 /** One benchmark figure, printed on a line of its own: name, value, unit. */
 export interface Figure {
   name: string;
@@ -22,4 +29,65 @@ export function median(values: number[]): number {
 export function benchEngine(): { label: string; env: Record<string, string> } {
   const url = process.env.BENCH_DATABASE_URL;
   return url ? { label: 'postgres', env: { DATABASE_URL: url } } : { label: 'embedded', env: {} };
+}
+
+/** A loopback port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface RunningService {
+  baseUrl: string;
+  /** SIGTERM, then waits for the exit (SIGKILL after 15 s). Safe to call when it already exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real service (`node --import tsx src/main.ts`) in a process of its own on
+ * `port`, with only PATH and `env` in its environment, and waits until /healthz answers.
+ * Its stdout (JSON logs) goes to /dev/null; its stderr is shown.
+ */
+export async function startService(port: number, env: Record<string, string>): Promise<RunningService> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { PATH: process.env.PATH, PORT: String(port), ...env },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (!running(child)) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilHealthy(baseUrl, child, Date.now() + 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl, stop };
+}
+
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+async function waitUntilHealthy(baseUrl: string, child: ChildProcess, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (!running(child)) throw new Error(`the service exited during start-up (code ${child.exitCode ?? child.signalCode})`);
+    try {
+      if ((await fetch(`${baseUrl}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the service did not start');
 }

@@ -1,4 +1,5 @@
 import { benchAuditAppend } from './audit-append.bench.js';
+import { benchCa } from './ca.bench.js';
 import { benchAuthenticatedRequests } from './http-auth.bench.js';
 import { type Figure, printFigure } from './lib.js';
 
@@ -10,6 +11,7 @@ import { type Figure, printFigure } from './lib.js';
 const BENCHMARKS: Record<string, () => Promise<Figure[]>> = {
   http: benchAuthenticatedRequests,
   audit: benchAuditAppend,
+  ca: benchCa,
 };
 
 const selected = process.argv.slice(2).filter((a) => a !== '--');
