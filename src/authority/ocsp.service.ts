@@ -22,6 +22,12 @@ const HASHES: OcspHashAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
 const MAX_CACHED = 200_000;
 /** How often an instance looks for status changes made by other instances sharing the database. */
 const WATCH_INTERVAL_MS = 2_000;
+/**
+ * Each look reaches this far behind the newest change already seen: a change stamped
+ * earlier but committed later (a slow transaction, another instance's clock running
+ * behind, two changes in one millisecond) must not slip past. Evicting twice is harmless.
+ */
+const WATCH_OVERLAP_MS = 30_000;
 
 interface CachedResponse {
   der: Uint8Array;
@@ -137,7 +143,7 @@ export class OcspService {
   }
 
   async catchUp(): Promise<void> {
-    const changed = await repo.serialsChangedSince(this.db, this.lastSeenChange);
+    const changed = await repo.serialsChangedSince(this.db, new Date(this.lastSeenChange.getTime() - WATCH_OVERLAP_MS));
     for (const row of changed) {
       this.evict(row.serial_hex);
       if (row.status_changed_at > this.lastSeenChange) this.lastSeenChange = row.status_changed_at;
