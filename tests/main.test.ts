@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childDatabase, type ChildDatabase, runMain, startService } from './support/processes.js';
 
@@ -30,6 +32,14 @@ describe('the service process', () => {
       expect((await fetch(`${service.baseUrl}/healthz`)).status).toBe(200);
       expect((await fetch(`${service.baseUrl}/readyz`)).status).toBe(200);
       expect((await fetch(`${service.baseUrl}/docs`)).status).toBe(200);
+      // The development hierarchy was generated and is served.
+      const root = await fetch(`${service.baseUrl}/ca/root.crt`);
+      expect(root.headers.get('content-type')).toBe('application/pkix-cert');
+      const crl = await fetch(`${service.baseUrl}/crl/seal-ca.crl`);
+      expect(crl.headers.get('content-type')).toBe('application/pkix-crl');
+      const tsa = await fetch(`${service.baseUrl}/tsa`, { method: 'POST', headers: { 'Content-Type': 'application/timestamp-query' }, body: 'x' });
+      expect(tsa.headers.get('content-type')).toBe('application/timestamp-reply');
+      expect(existsSync(path.join(database.env.KEYS_DIR!, 'root.key.pem'))).toBe(true);
       const stopped = await service.stop();
       expect(stopped.code).toBe(0);
       expect(stopped.stdout).not.toContain(token);
