@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { AuditLogRow, AuditOutcome } from '../db/schema/audit-log.table.js';
 import type { Database, DatabaseSchema } from '../db/schema/database.js';
-import { auditEntryHash, canonicalJson, GENESIS_HASH } from './audit-hash.js';
+import { auditEntryHash, canonicalJson, GENESIS_HASH, type HashedAuditFields } from './audit-hash.js';
 import * as repo from './audit.repository.js';
 
 /** Who asked for a change: a department's key over HTTP, or the operator at the console. */
@@ -21,18 +21,8 @@ export interface AuditEntryParams {
   details?: Record<string, unknown>;
 }
 
-export interface AuditEntry {
-  seq: number;
-  recordedAt: Date;
-  actorDepartmentId: string | null;
-  actorKeyId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  requestId: string | null;
+export interface AuditEntry extends HashedAuditFields {
   outcome: AuditOutcome;
-  details: Record<string, unknown>;
-  prevHash: string;
   hash: string;
 }
 

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { DEPARTMENT_ROLES, type DepartmentRole } from '../db/schema/departments.table.js';
 import { readFileSync } from 'node:fs';
+import { authoritySummaries } from '../authority/authority-summary.js';
 import { REVOCATION_REASON_NAMES, type OperatorRevocationReason } from '../authority/certificate.service.js';
 import { InvalidInputError } from '../errors.js';
 import { toPem } from '../pki/pem.js';
@@ -122,20 +123,11 @@ export const COMMANDS: Record<string, Command> = {
   'ca init': {
     usage: 'ca init   (create the hierarchy declared in CA_CONFIG under KEYS_DIR, if missing, and show it)',
     async run(ctx) {
-      const created = new Set(ctx.hierarchy.created.map((c) => c.name));
-      const items = [...ctx.hierarchy.authorities.values()].map((a) => ({
-        id: a.spec.id,
-        issuer: a.issuer?.spec.id ?? null,
-        subject: a.certificate.subject,
-        keyAlgorithm: a.algorithm,
-        keyBackend: a.backend.name,
-        notAfter: a.certificate.notAfter.toISOString(),
-        createdNow: created.has(a.spec.id),
-      }));
+      const items = authoritySummaries(ctx.hierarchy, ctx.config.publicBaseUrl);
       const text = items
         .map((a) => `${a.id.padEnd(14)} ${a.createdNow ? 'created ' : 'existing'} ${a.keyAlgorithm.padEnd(10)} ${a.keyBackend.padEnd(9)} until ${a.notAfter.slice(0, 10)}  ${a.subject}`)
         .join('\n');
-      return ok({ authorities: items, created: [...created] }, `${text}\nKeys and certificates: ${ctx.config.keysDir}`);
+      return ok({ authorities: items }, `${text}\nKeys and certificates: ${ctx.config.keysDir}`);
     },
   },
   'ca list': {

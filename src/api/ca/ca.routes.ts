@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { publicationUrls } from '../../authority/publication-urls.js';
+import { authoritySummaries } from '../../authority/authority-summary.js';
 import type { AppContext } from '../../context.js';
 import { actorOf } from '../../http/actor.js';
 import { createApiRouter, problemResponseDoc, protectedRoute } from '../../http/api-route.js';
@@ -93,24 +93,8 @@ const hold = statusChange('/certificates/{serial}/hold', 'Suspend a certificate 
 const release = statusChange('/certificates/{serial}/release', 'Lift a hold');
 
 export function caRoutes(ctx: AppContext) {
-  const urls = publicationUrls(ctx.config.publicBaseUrl);
   return createApiRouter()
-    .openapi(listAuthorities, (c) => {
-      const items = [...ctx.hierarchy.authorities.values()].map((a) => ({
-        id: a.spec.id,
-        issuer: a.issuer?.spec.id ?? null,
-        subject: a.certificate.subject,
-        keyAlgorithm: a.algorithm,
-        keyBackend: a.backend.name,
-        notBefore: a.certificate.notBefore.toISOString(),
-        notAfter: a.certificate.notAfter.toISOString(),
-        pathLength: a.spec.pathLength,
-        profiles: a.spec.profiles,
-        certificateUrl: urls.caCertificate(a.spec.id),
-        crlUrl: urls.crl(a.spec.id),
-      }));
-      return c.json({ items }, 200);
-    })
+    .openapi(listAuthorities, (c) => c.json({ items: authoritySummaries(ctx.hierarchy, ctx.config.publicBaseUrl) }, 200))
     .openapi(publishCrl, async (c) => {
       const crl = await ctx.crls.publish(c.req.valid('param').caId, actorOf(c));
       return c.json(

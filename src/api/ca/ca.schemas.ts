@@ -73,6 +73,7 @@ export const AuthoritySchema = z
     profiles: z.array(z.string()),
     certificateUrl: z.string(),
     crlUrl: z.string(),
+    createdNow: z.boolean(),
   })
   .openapi('CertificateAuthority');
 
