@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
-import type { CertificateRow, CertificateStatus } from '../db/schema/certificates.table.js';
-import type { Database } from '../db/schema/database.js';
+import type { Transaction } from 'kysely';
+import type { CertificateRow, CertificateStatus, NewCertificateRow } from '../db/schema/certificates.table.js';
+import type { Database, DatabaseSchema } from '../db/schema/database.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { RevocationReason } from '../pki/crl.js';
 import { x509 } from '../pki/x509.js';
@@ -37,6 +38,11 @@ export interface CertificateRecord {
   fingerprintSha256: string;
   keyInBackend: { backend: string; alias: string } | null;
   der: Uint8Array;
+}
+
+export interface PreparedCertificate {
+  readonly row: NewCertificateRow;
+  readonly record: CertificateRecord;
 }
 
 /** Notified after a status change has committed (OCSP cache, CRL publication). */
@@ -92,6 +98,16 @@ export class CertificateService {
   }
 
   async issue(actor: Actor, params: IssueCertificateParams): Promise<CertificateRecord> {
+    const prepared = await this.prepare(actor, params);
+    await this.db.transaction().execute((trx) => this.record(trx, actor, prepared));
+    return prepared.record;
+  }
+
+  /**
+   * Builds and signs a certificate without storing it, so that a caller (the seal
+   * registry) can record it in the same transaction as its own change.
+   */
+  async prepare(actor: Actor, params: IssueCertificateParams): Promise<PreparedCertificate> {
     if (Boolean(params.csr) === Boolean(params.generateKey)) {
       throw new InvalidInputError('KeySourceRequired', 'Send either a CSR or generateKey, not both and not neither');
     }
@@ -131,15 +147,18 @@ export class CertificateService {
       decision.validityDays,
     );
     const row = this.row(certificate, params.caId, params.profile, keyInBackend, actor.departmentId);
-    await this.db.transaction().execute(async (trx) => {
-      await repo.insertCertificate(trx, row);
-      await this.audit.append(trx, actor, {
-        action: 'certificate.issued',
-        target: { type: 'certificate', id: row.serial_hex },
-        details: { caId: params.caId, profile: params.profile, subject: row.subject, keySource: keyInBackend ? 'backend' : 'csr' },
-      });
+    return { row, record: toRecord(row as CertificateRow) };
+  }
+
+  /** Stores a prepared certificate and audits its issuance inside the caller's transaction. */
+  async record(trx: Transaction<DatabaseSchema>, actor: Actor, prepared: PreparedCertificate): Promise<void> {
+    const { row } = prepared;
+    await repo.insertCertificate(trx, row);
+    await this.audit.append(trx, actor, {
+      action: 'certificate.issued',
+      target: { type: 'certificate', id: row.serial_hex },
+      details: { caId: row.ca_id, profile: row.profile, subject: row.subject, keySource: row.key_alias ? 'backend' : 'csr' },
     });
-    return toRecord({ ...row, der: new Uint8Array(certificate.rawData) } as CertificateRow);
   }
 
   async get(serialHex: string): Promise<CertificateRecord> {
@@ -153,7 +172,24 @@ export class CertificateService {
   }
 
   async revoke(actor: Actor, serialHex: string, reason: OperatorRevocationReason): Promise<CertificateRecord> {
-    return this.changeStatus(actor, serialHex, 'certificate.revoked', { reason }, (row) => {
+    return this.committed((trx) => this.revokeIn(trx, actor, serialHex, reason));
+  }
+
+  /** certificateHold: reversible suspension (RFC 5280 §5.3.1). */
+  async hold(actor: Actor, serialHex: string): Promise<CertificateRecord> {
+    return this.committed((trx) => this.holdIn(trx, actor, serialHex));
+  }
+
+  async release(actor: Actor, serialHex: string): Promise<CertificateRecord> {
+    return this.committed((trx) => this.releaseIn(trx, actor, serialHex));
+  }
+
+  /**
+   * The *In variants change status inside the caller's transaction; the caller must pass
+   * the result to {@link statusChanged} after commit (OCSP cache, CRL).
+   */
+  async revokeIn(trx: Transaction<DatabaseSchema>, actor: Actor, serialHex: string, reason: OperatorRevocationReason) {
+    return this.changeStatusIn(trx, actor, serialHex, 'certificate.revoked', { reason }, (row) => {
       if (row.status === 'revoked') {
         throw new ConflictError('CertificateAlreadyRevoked', `Certificate ${row.serial_hex} was revoked at ${row.revoked_at!.toISOString()}`);
       }
@@ -162,23 +198,36 @@ export class CertificateService {
     });
   }
 
-  /** certificateHold: reversible suspension (RFC 5280 §5.3.1). */
-  async hold(actor: Actor, serialHex: string): Promise<CertificateRecord> {
-    return this.changeStatus(actor, serialHex, 'certificate.held', {}, (row) => {
+  async holdIn(trx: Transaction<DatabaseSchema>, actor: Actor, serialHex: string) {
+    return this.changeStatusIn(trx, actor, serialHex, 'certificate.held', {}, (row) => {
       if (row.status !== 'valid') throw new ConflictError('CertificateNotValid', `Certificate ${row.serial_hex} is ${row.status}, not valid`);
       const now = this.clock.now();
       return { status: 'on-hold', revoked_at: now, revocation_reason: 'certificateHold', status_changed_at: now };
     });
   }
 
-  async release(actor: Actor, serialHex: string): Promise<CertificateRecord> {
-    return this.changeStatus(actor, serialHex, 'certificate.released', {}, (row) => {
+  async releaseIn(trx: Transaction<DatabaseSchema>, actor: Actor, serialHex: string) {
+    return this.changeStatusIn(trx, actor, serialHex, 'certificate.released', {}, (row) => {
       if (row.status !== 'on-hold') throw new ConflictError('CertificateNotOnHold', `Certificate ${row.serial_hex} is ${row.status}, not on hold`);
       return { status: 'valid', revoked_at: null, revocation_reason: null, status_changed_at: this.clock.now() };
     });
   }
 
-  private async changeStatus(
+  /** Tells the listeners (OCSP cache, CRL publication) about a committed status change. */
+  async statusChanged(record: CertificateRecord): Promise<void> {
+    for (const listener of this.listeners) await listener(record);
+  }
+
+  private async committed(
+    change: (trx: Transaction<DatabaseSchema>) => Promise<CertificateRecord>,
+  ): Promise<CertificateRecord> {
+    const record = await this.db.transaction().execute(change);
+    await this.statusChanged(record);
+    return record;
+  }
+
+  private async changeStatusIn(
+    trx: Transaction<DatabaseSchema>,
     actor: Actor,
     serialHex: string,
     action: string,
@@ -186,20 +235,15 @@ export class CertificateService {
     next: (row: CertificateRow) => Parameters<typeof repo.updateStatus>[2],
   ): Promise<CertificateRecord> {
     const serial = normaliseSerial(serialHex);
-    const updated = await this.db.transaction().execute(async (trx) => {
-      const row = await repo.findCertificateForUpdate(trx, serial);
-      if (!row) throw certificateNotFound(serialHex);
-      const changed = await repo.updateStatus(trx, serial, next(row));
-      await this.audit.append(trx, actor, {
-        action,
-        target: { type: 'certificate', id: serial },
-        details: { caId: row.ca_id, from: row.status, to: changed.status, ...details },
-      });
-      return changed;
+    const row = await repo.findCertificateForUpdate(trx, serial);
+    if (!row) throw certificateNotFound(serialHex);
+    const changed = await repo.updateStatus(trx, serial, next(row));
+    await this.audit.append(trx, actor, {
+      action,
+      target: { type: 'certificate', id: serial },
+      details: { caId: row.ca_id, from: row.status, to: changed.status, ...details },
     });
-    const record = toRecord(updated);
-    for (const listener of this.listeners) await listener(record);
-    return record;
+    return toRecord(changed);
   }
 
   private row(

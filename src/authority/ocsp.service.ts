@@ -7,6 +7,7 @@ import {
   buildOcspErrorResponse,
   buildOcspResponse,
   type CertIdRef,
+  certIdFor,
   issuerHashes,
   type OcspCertStatus,
   type OcspHashAlgorithm,
@@ -62,6 +63,8 @@ export class OcspService {
     private readonly responders: ReadonlyMap<string, OcspResponder>,
     /** "<hash>:<issuerNameHash>:<issuerKeyHash>" to CA id. */
     private readonly issuers: ReadonlyMap<string, string>,
+    /** SHA-1 issuer hashes per CA, for building our own CertIDs. */
+    private readonly issuerHashesByCa: ReadonlyMap<string, { issuerNameHash: string; issuerKeyHash: string }>,
   ) {
     this.lastSeenChange = clock.now();
   }
@@ -69,7 +72,9 @@ export class OcspService {
   static async create(db: Database, clock: Clock, logger: Logger, hierarchy: Hierarchy, settings: CaConfig['ocsp']): Promise<OcspService> {
     const responders = new Map<string, OcspResponder>();
     const issuers = new Map<string, string>();
+    const issuerHashesByCa = new Map<string, { issuerNameHash: string; issuerKeyHash: string }>();
     for (const [caId, authority] of hierarchy.authorities) {
+      issuerHashesByCa.set(caId, issuerHashes(authority.der, 'SHA-1'));
       const identity = hierarchy.ocspResponders.get(caId)!;
       responders.set(
         caId,
@@ -80,7 +85,7 @@ export class OcspService {
         issuers.set(`${hash}:${issuerNameHash}:${issuerKeyHash}`, caId);
       }
     }
-    return new OcspService(db, clock, logger, settings.responseValidityMinutes * 60_000, responders, issuers);
+    return new OcspService(db, clock, logger, settings.responseValidityMinutes * 60_000, responders, issuers, issuerHashesByCa);
   }
 
   /** Answers one DER OCSPRequest; every outcome is a DER OCSPResponse (RFC 6960 §2.3). */
@@ -125,6 +130,18 @@ export class OcspService {
       this.logger.error({ err: error }, 'OCSP response failed');
       return errorAnswer('internalError');
     }
+  }
+
+  /**
+   * A signed response about one certificate of one of our CAs, for embedding in signed
+   * documents (PAdES B-LT); served from the same cache as the public endpoint.
+   */
+  async responseFor(caId: string, serialHex: string): Promise<Uint8Array> {
+    const hashes = this.issuerHashesByCa.get(caId);
+    if (!hashes) throw new Error(`No OCSP responder for CA ${caId}`);
+    const certId = certIdFor({ ...hashes, hashAlgorithm: 'SHA-1', serialNumber: serialHex });
+    const answer = await this.respond(ocspRequestDer(certId.der));
+    return answer.der;
   }
 
   /** Drops cached responses for a certificate whose status changed. */
@@ -185,4 +202,13 @@ function cacheKey(certId: CertIdRef): string {
 
 function errorAnswer(status: Parameters<typeof buildOcspErrorResponse>[0]): OcspAnswer {
   return { der: buildOcspErrorResponse(status), cacheableUntil: null, thisUpdate: null };
+}
+
+/** OCSPRequest ::= SEQUENCE { tbsRequest SEQUENCE { requestList SEQUENCE OF SEQUENCE { reqCert CertID } } } */
+function ocspRequestDer(certIdDer: Uint8Array): Uint8Array {
+  const wrap = (body: Uint8Array): Uint8Array => {
+    const length = body.length < 0x80 ? [body.length] : body.length < 0x100 ? [0x81, body.length] : [0x82, body.length >> 8, body.length & 0xff];
+    return Uint8Array.from([0x30, ...length, ...body]);
+  };
+  return wrap(wrap(wrap(wrap(certIdDer))));
 }

@@ -8,6 +8,7 @@ import {
   parseTimeStampRequest,
   type TimeStampSigner,
 } from '../pki/timestamp.js';
+import * as pkijs from 'pkijs';
 import type { CaConfig } from './ca-config.js';
 import type { ServiceIdentity } from './hierarchy.js';
 
@@ -32,6 +33,23 @@ export class TimestampService {
     this.extraCerts = unit.issuer.chain.slice(0, -1).map((cert) => new Uint8Array(cert.rawData));
   }
 
+  /**
+   * A time-stamp token over a SHA-256 digest, for our own signatures (PAdES B-T and
+   * document timestamps): the same unit and policy as the public endpoint, without HTTP.
+   */
+  async stamp(digest: Uint8Array): Promise<Uint8Array> {
+    const response = await buildTimeStampResponse({
+      request: { hashAlgorithm: 'SHA-256', hashedMessage: digest, reqPolicy: null, nonce: null, certReq: true },
+      policy: this.settings.policy,
+      serialNumber: this.random(16),
+      genTime: this.clock.now(),
+      accuracy: { seconds: this.settings.accuracySeconds },
+      signer: this.signer,
+      extraCerts: this.extraCerts,
+    });
+    return timeStampTokenOf(response);
+  }
+
   async respond(requestDer: Uint8Array): Promise<Uint8Array> {
     const parsed = parseTimeStampRequest(requestDer);
     if (!parsed.ok) return buildTimeStampRejection(parsed.failure);
@@ -52,4 +70,11 @@ export class TimestampService {
       return buildTimeStampRejection('systemFailure', 'The time-stamping unit could not sign');
     }
   }
+}
+
+/** TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL } (RFC 3161 §2.4.2) */
+function timeStampTokenOf(responseDer: Uint8Array): Uint8Array {
+  const response = pkijs.TimeStampResp.fromBER(Uint8Array.from(responseDer));
+  if (!response.timeStampToken) throw new Error('the time-stamping unit granted no token');
+  return new Uint8Array(response.timeStampToken.toSchema().toBER(false));
 }

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './20261123T142000-foundation.js';
 import * as certificateAuthority from './20261123T150000-certificate-authority.js';
+import * as seals from './20261123T160000-seals.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (not read from disk) so that the
@@ -9,6 +10,7 @@ import * as certificateAuthority from './20261123T150000-certificate-authority.j
 const migrations: Record<string, Migration> = {
   '20261123T142000-foundation': foundation,
   '20261123T150000-certificate-authority': certificateAuthority,
+  '20261123T160000-seals': seals,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -3,6 +3,7 @@ import type { ApiKeysTable } from './api-keys.table.js';
 import type { AuditLogTable } from './audit-log.table.js';
 import type { CertificatesTable } from './certificates.table.js';
 import type { CrlsTable } from './crls.table.js';
+import type { SealCertificatesTable, SealGrantsTable, SealsTable, SealUsesTable } from './seals.table.js';
 import type { DepartmentsTable } from './departments.table.js';
 
 export interface DatabaseSchema {
@@ -11,6 +12,11 @@ export interface DatabaseSchema {
   audit_log: AuditLogTable;
   certificates: CertificatesTable;
   crls: CrlsTable;
+  seals: SealsTable;
+  seal_certificates: SealCertificatesTable;
+  seal_grants: SealGrantsTable;
+  seal_uses: SealUsesTable;
+  seal_code_counters: { region_id: string; last_value: number };
 }
 
 export type Database = Kysely<DatabaseSchema>;
