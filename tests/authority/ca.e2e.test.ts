@@ -110,7 +110,8 @@ describe.each(backends)('certificate authority with $name', ({ name, skip }) => 
 
   it.skipIf(skip)('issues a seal certificate from a CSR under the seal profile', async () => {
     const issued = await issueFromCsr('/CN=太原市市场监督管理局证照专用章/O=太原市市场监督管理局/serialNumber=14010000000001', 'seal1');
-    expect(issued.serialNumber).toMatch(/^[1-7][0-9a-f]{31}$/); // 16 random bytes, positive
+    // 16 random bytes, first octet 0x01-0x7f: positive and minimally encoded.
+    expect(issued.serialNumber).toMatch(/^(0[1-9a-f]|[1-7][0-9a-f])[0-9a-f]{30}$/);
     const verify = await run(['verify', '-CAfile', 'root.pem', '-untrusted', 'seal-ca.pem', '-purpose', 'smimesign', 'seal1.pem']);
     expect(verify.stdout).toContain('seal1.pem: OK');
     const text = (await run(['x509', '-in', 'seal1.pem', '-noout', '-text'])).stdout;
