@@ -14,7 +14,27 @@
  * (GB/T 38540 esID as seen in government seals: region code + sequence) small along the
  * bottom, reading left to right.
  */
-import { PDFDocument, beginText, endText, popGraphicsState, pushGraphicsState, setFillingRgbColor, setFontAndSize, setLineWidth, setStrokingRgbColor, setTextMatrix, setTextRenderingMode, showText, TextRenderingMode, rgb } from '@cantoo/pdf-lib';
+import {
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFOperator,
+  PDFOperatorNames,
+  beginText,
+  endMarkedContent,
+  endText,
+  popGraphicsState,
+  pushGraphicsState,
+  setFillingRgbColor,
+  setFontAndSize,
+  setLineWidth,
+  setStrokingRgbColor,
+  setTextMatrix,
+  setTextRenderingMode,
+  showText,
+  TextRenderingMode,
+  rgb,
+} from '@cantoo/pdf-lib';
 import type { PDFFont, PDFPage } from '@cantoo/pdf-lib';
 import type { Glyph } from 'fontkit';
 import { cjkFont, cjkFontCovers, embedCjkFont } from '../pdf/cjk-font.js';
@@ -173,11 +193,11 @@ const degrees = (value: number) => (value * Math.PI) / 180;
 
 /**
  * The name spreads over more of the circle as it gets longer: 210° up to 10 characters,
- * 240° from 20 on; short names keep characters close (36° each) rather than scattered.
+ * 240° from 20 on; short names keep characters close (32° each) rather than scattered.
  */
 export function nameSpanDegrees(count: number): number {
   const spread = 210 + Math.min(Math.max(count - 10, 0), 10) * 3;
-  return Math.min(spread, count * 36);
+  return Math.min(spread, count * 32);
 }
 
 /**
@@ -246,7 +266,7 @@ function placeOrganisationName(name: string, centre: Vector, r: number, textLimi
       glyph,
       role: 'organisationName' as const,
       matrix: glyphMatrix(glyph, polar(centre, radius, angle), clockwise, outward, width, height),
-      strokeWidth: EMBOLDEN * height,
+      strokeWidth: EMBOLDEN * width,
     };
   });
 }
@@ -293,7 +313,7 @@ function placeSealTypeLabel(label: string, centre: Vector, r: number): PlacedGly
       glyph,
       role: 'sealTypeLabel' as const,
       matrix: glyphMatrix(glyph, { x: x + width / 2, y }, { x: 1, y: 0 }, { x: 0, y: -1 }, height * squeeze, height),
-      strokeWidth: EMBOLDEN * height,
+      strokeWidth: EMBOLDEN * height * squeeze,
     };
     x += width;
     return placed;
@@ -339,7 +359,8 @@ function organisationGeometry(design: SealDesign, size: number): SealGeometry {
 /*
  * Name seal: a square frame, the name in two columns read right column first, top to bottom
  * (the traditional order). The right column takes the shorter half, so a three-character
- * name puts the surname alone, tall, on the right.
+ * name puts the surname alone, tall, on the right. Name seals carry no visible code: the
+ * seal code stays in the e-seal data (and the SVG title / PDF title).
  */
 const FRAME_STROKE = 1 / 14;
 const FRAME_PADDING = 0.05;
@@ -363,14 +384,15 @@ function personalGeometry(design: SealDesign, size: number): SealGeometry {
     return column.map((text, row) => {
       const glyph = glyphOf(text);
       const centre = { x: centreX, y: innerStart + cellHeight * (row + 0.5) };
-      const width = (columnWidth * CELL_FILL) / advanceEm(glyph);
-      const height = cellHeight * CELL_FILL;
+      // Stretch the em box to the cell: tall for a lone character, as engravers cut them.
+      const perEmX = (columnWidth * CELL_FILL) / advanceEm(glyph);
+      const perEmY = cellHeight * CELL_FILL;
       return {
         text,
         glyph,
         role: 'personName' as const,
-        matrix: glyphMatrix(glyph, centre, { x: 1, y: 0 }, { x: 0, y: -1 }, width, height),
-        strokeWidth: EMBOLDEN * 1.5 * Math.min(width, height),
+        matrix: glyphMatrix(glyph, centre, { x: 1, y: 0 }, { x: 0, y: -1 }, perEmX, perEmY),
+        strokeWidth: EMBOLDEN * 1.5 * Math.min(perEmX, perEmY),
       };
     });
   });
@@ -435,7 +457,7 @@ function escapeXml(text: string): string {
 export function sealDescription(design: SealDesign): string {
   const parts =
     design.kind === 'personal'
-      ? [design.personName ?? '', '印', design.sealCode]
+      ? [design.personName ?? '', design.sealCode]
       : [design.organisationName, design.sealTypeLabel, design.sealCode];
   return parts.filter((part) => part !== '').join(' ');
 }
@@ -458,7 +480,8 @@ function renderSvg(design: SealDesign): string {
     return `<path d="${d}" stroke="${SEAL_RED}" stroke-width="${fmt(placed.strokeWidth)}" stroke-linejoin="round"/>`;
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${fmt(sizeMm)}mm" height="${fmt(sizeMm)}mm" viewBox="0 0 ${SVG_VIEWBOX} ${SVG_VIEWBOX}" role="img" aria-label="${label}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${fmt(sizeMm)}mm" height="${fmt(sizeMm)}mm"` +
+      ` viewBox="0 0 ${SVG_VIEWBOX} ${SVG_VIEWBOX}" role="img" aria-label="${label}">`,
     `<title>${label}</title>`,
     `<g fill="${SEAL_RED}">`,
     ...shapes,
@@ -484,10 +507,30 @@ function drawShapes(page: PDFPage, geometry: SealGeometry): void {
   }
 }
 
+/** Consecutive glyphs of the same role: the name, the label, the code. */
+function runsByRole(glyphs: PlacedGlyph[]): PlacedGlyph[][] {
+  const runs: PlacedGlyph[][] = [];
+  for (const placed of glyphs) {
+    const current = runs.at(-1);
+    if (current && current[0]!.role === placed.role) current.push(placed);
+    else runs.push([placed]);
+  }
+  return runs;
+}
+
 /**
- * One glyph per text object entry, each with its own text matrix: that is how characters
- * follow the arc while staying real text (copyable, found by search) in the embedded font.
- * Render mode "fill then stroke" thickens the outlines by the same stroke as in the SVG.
+ * Marks a run of separately placed glyphs with its text (ISO 32000-1 §14.9.4 ActualText), so
+ * copying or extracting gives "山西省市场监督管理局" rather than characters in scattered lines.
+ */
+function actualTextSpan(text: string) {
+  const inlineProperties = `<< /ActualText ${PDFHexString.fromText(text).toString()} >>`;
+  return PDFOperator.of(PDFOperatorNames.BeginMarkedContentSequence, [PDFName.of('Span'), inlineProperties]);
+}
+
+/**
+ * Each glyph gets its own text matrix: that is how characters follow the arc while staying
+ * real text (copyable, found by search) in the embedded font. Render mode "fill then stroke"
+ * thickens the outlines by the same stroke as in the SVG.
  */
 function drawGlyphs(page: PDFPage, font: PDFFont, geometry: SealGeometry): void {
   const fontKey = page.node.newFontDictionary(font.name, font.ref);
@@ -499,21 +542,25 @@ function drawGlyphs(page: PDFPage, font: PDFFont, geometry: SealGeometry): void 
     setFontAndSize(fontKey, 1),
     setTextRenderingMode(TextRenderingMode.FillAndOutline),
   );
-  for (const placed of geometry.glyphs) {
-    page.pushOperators(
-      setLineWidth(placed.strokeWidth),
-      setTextMatrix(...pdfTextMatrix(placed, geometry.size)),
-      showText(font.encodeText(placed.text)),
-    );
+  for (const run of runsByRole(geometry.glyphs)) {
+    page.pushOperators(actualTextSpan(run.map((placed) => placed.text).join('')));
+    for (const placed of run) {
+      page.pushOperators(
+        setLineWidth(placed.strokeWidth),
+        setTextMatrix(...pdfTextMatrix(placed, geometry.size)),
+        showText(font.encodeText(placed.text)),
+      );
+    }
+    page.pushOperators(endMarkedContent());
   }
   page.pushOperators(endText(), popGraphicsState());
 }
 
-async function renderPdf(design: SealDesign, size: number): Promise<Uint8Array> {
+async function renderPdf(design: SealDesign, size: number, key: string): Promise<Uint8Array> {
   // No dates or producer in the info dictionary, so equal designs give equal bytes.
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.setTitle(sealDescription(design));
-  const font = await embedCjkFont(doc);
+  const font = await embedCjkFont(doc, `seal ${key}`);
   const page = doc.addPage([size, size]);
   const geometry = sealGeometry(design, size);
   drawShapes(page, geometry);
@@ -553,7 +600,8 @@ const svgCache = new RecentlyUsed<string>(CACHE_CAPACITY);
 const pdfCache = new RecentlyUsed<Promise<Uint8Array>>(CACHE_CAPACITY);
 
 function cacheKey(design: SealDesign, size?: number): string {
-  return JSON.stringify([design.kind, design.organisationName, design.sealTypeLabel, design.sealCode, design.personName ?? '', size ?? null]);
+  const { kind, organisationName, sealTypeLabel, sealCode, personName } = design;
+  return JSON.stringify([kind, organisationName, sealTypeLabel, sealCode, personName ?? '', size ?? null]);
 }
 
 /**
@@ -583,7 +631,7 @@ export async function sealPdf(design: SealDesign, sizePt?: number): Promise<Uint
     });
   }
   const key = cacheKey(valid, size);
-  const pending = pdfCache.get(key, () => renderPdf(valid, size));
+  const pending = pdfCache.get(key, () => renderPdf(valid, size, key));
   try {
     return (await pending).slice();
   } catch (error) {
