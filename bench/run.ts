@@ -2,6 +2,7 @@ import { benchAuditAppend } from './audit-append.bench.js';
 import { benchCa } from './ca.bench.js';
 import { benchAuthenticatedRequests } from './http-auth.bench.js';
 import { type Figure, printFigure } from './lib.js';
+import { benchPades } from './pades.bench.js';
 
 /**
  * Runs every benchmark and prints one figure per line: name, value, unit, (conditions).
@@ -12,6 +13,7 @@ const BENCHMARKS: Record<string, () => Promise<Figure[]>> = {
   http: benchAuthenticatedRequests,
   audit: benchAuditAppend,
   ca: benchCa,
+  pades: benchPades,
 };
 
 const selected = process.argv.slice(2).filter((a) => a !== '--');

@@ -1,18 +1,19 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { auditRoutes } from './api/audit/audit.routes.js';
 import { caRoutes } from './api/ca/ca.routes.js';
 import { protocolRoutes } from './api/pki/protocol.routes.js';
 import { publicationRoutes } from './api/pki/publication.routes.js';
+import { sealingRoutes } from './api/seals/sealing.routes.js';
+import { sealRoutes } from './api/seals/seals.routes.js';
 import { departmentRoutes } from './api/departments/departments.routes.js';
 import { docsRoutes } from './api/docs/docs.routes.js';
 import { systemRoutes } from './api/system/system.routes.js';
 import type { AppContext } from './context.js';
-import { PayloadTooLargeError } from './errors.js';
 import type { AppEnv } from './http/app-env.js';
 import { authenticate } from './http/authenticate.js';
+import { requestBodyLimits } from './http/body-limits.js';
 import { problemFromError, problemResponse } from './http/problem.js';
 import { requestLog } from './http/request-log.js';
 
@@ -36,22 +37,13 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route('/', publicationRoutes(ctx));
   app.route('/', protocolRoutes(ctx));
 
-  app.use(
-    `${API_BASE}/*`,
-    bodyLimit({
-      maxSize: ctx.config.maxJsonBodyBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(
-          'PayloadTooLarge',
-          `The request body is larger than ${ctx.config.maxJsonBodyBytes} bytes`,
-        );
-      },
-    }),
-  );
+  app.use(`${API_BASE}/*`, requestBodyLimits(ctx.config));
   app.use(`${API_BASE}/*`, authenticate(ctx.apiKeys));
   app.route(API_BASE, departmentRoutes(ctx));
   app.route(API_BASE, auditRoutes(ctx));
   app.route(API_BASE, caRoutes(ctx));
+  app.route(API_BASE, sealRoutes(ctx));
+  app.route(API_BASE, sealingRoutes(ctx));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

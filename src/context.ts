@@ -12,6 +12,9 @@ import type { Config, Secrets } from './config/config.js';
 import { type OpenDatabase, openDatabase } from './db/database.js';
 import type { Database } from './db/schema/database.js';
 import { ApiKeyService } from './departments/api-key.service.js';
+import { padesServices } from './seals/pades-services.js';
+import { SealService } from './seals/seal.service.js';
+import { SealingService } from './seals/sealing.service.js';
 import { DepartmentService } from './departments/department.service.js';
 
 /** Everything a request handler or command needs, built once from config and passed down. */
@@ -28,6 +31,8 @@ export interface AppContext {
   readonly crls: CrlService;
   readonly ocsp: OcspService;
   readonly timestamps: TimestampService;
+  readonly seals: SealService;
+  readonly sealing: SealingService;
   /** Database engine actually in use, for readiness reporting. */
   readonly engine: OpenDatabase['engine'];
   close(): Promise<void>;
@@ -69,6 +74,8 @@ export async function createContext(
   let crls: CrlService;
   let ocsp: OcspService;
   let timestamps: TimestampService;
+  let seals: SealService;
+  let sealing: SealingService;
   try {
     const caConfig = loadCaConfig(config.caConfigFile);
     backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger);
@@ -77,6 +84,8 @@ export async function createContext(
     crls = new CrlService(db, audit, clock, hierarchy);
     ocsp = await OcspService.create(db, clock, logger, hierarchy, caConfig.ocsp);
     timestamps = new TimestampService(hierarchy.timestampUnit, caConfig.timestamping, clock, logger);
+    seals = new SealService(db, audit, clock, certificates);
+    sealing = new SealingService(db, audit, clock, seals, certificates, hierarchy, padesServices(hierarchy, timestamps, ocsp, crls));
     await certificates.registerHierarchy(SYSTEM_ACTOR);
     // A status change shows in OCSP and in the CRL at once, not at the next refresh.
     certificates.onStatusChange(async (changed) => {
@@ -100,6 +109,8 @@ export async function createContext(
     crls,
     ocsp,
     timestamps,
+    seals,
+    sealing,
     engine: database.engine,
     close: closeAll,
   };

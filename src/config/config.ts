@@ -16,6 +16,8 @@ export interface Config {
   readonly operatorCreditCode: string | null;
   readonly logLevel: LogLevel;
   readonly maxJsonBodyBytes: number;
+  /** Largest document upload (PDF, multipart) accepted. */
+  readonly maxDocumentBytes: number;
   /** The declared CA hierarchy (ca-config/). */
   readonly caConfigFile: string;
   /** Software keys and the hierarchy's certificates. */
@@ -99,6 +101,13 @@ const environmentSchema = z.object({
       .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
       .optional(),
   ),
+  MAX_DOCUMENT_BYTES: optionalText.pipe(
+    z.coerce
+      .number<string | undefined>({ error: 'must be a whole number of bytes' })
+      .int('must be a whole number of bytes')
+      .min(1024, 'must be at least 1024')
+      .default(20 * 1024 * 1024),
+  ),
   CA_CONFIG: optionalText.pipe(z.string().default('./ca-config/hierarchy.json')),
   KEYS_DIR: optionalText.pipe(z.string().default('./keys-dev')),
   KEYS_PASSPHRASE: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
@@ -141,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     operatorCreditCode: e.OPERATOR_CREDIT_CODE ?? null,
     logLevel: e.LOG_LEVEL,
     maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
+    maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
     caConfigFile: path.resolve(e.CA_CONFIG),
     keysDir: path.resolve(e.KEYS_DIR),
   };

@@ -38,7 +38,8 @@ export function protectedRoute<const R extends Omit<RouteConfig, 'middleware' | 
   roles: readonly DepartmentRole[],
   route: R,
 ) {
-  const takesJson = route.request?.body !== undefined;
+  const bodyTypes = Object.keys(route.request?.body?.content ?? {});
+  const takesJson = bodyTypes.includes('application/json');
   return createRoute({
     ...route,
     security: [{ bearerAuth: [] }],
@@ -49,8 +50,8 @@ export function protectedRoute<const R extends Omit<RouteConfig, 'middleware' | 
       400: problem('The request is malformed or fails validation'),
       401: problem('No valid API key was sent'),
       403: problem(`The caller's department lacks the ${roles.join(' or ')} role`),
-      ...(takesJson
-        ? { 413: problem('The body is larger than allowed'), 415: problem('The body is not JSON') }
+      ...(bodyTypes.length > 0
+        ? { 413: problem('The body is larger than allowed'), 415: problem(`The body is not ${bodyTypes.join(' or ')}`) }
         : {}),
     },
   });

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { CertificateService } from '../authority/certificate.service.js';
+import type { Hierarchy } from '../authority/hierarchy.js';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/schema/database.js';
+import type { SealRow } from '../db/schema/seals.table.js';
+import { ConflictError, PermissionDeniedError } from '../errors.js';
+import { type PadesLevel, type PadesServices, signPdf } from '../pades/sign-pdf.js';
+import type { BackendKeyPair, KeyBackend } from '../signing/key-backend.js';
+import { DEFAULT_SEAL_SIZE_PT, type SealDesign, sealPdf, sealSvg } from './seal-appearance.js';
+import * as repo from './seal.repository.js';
+import type { SealService } from './seal.service.js';
+import { SEAL_TYPE_LABELS } from './seal-types.js';
+
+export interface SealPlacementParams {
+  /** 1-based page number. */
+  page: number;
+  /** Lower-left corner of the seal, in points from the page's lower-left corner. */
+  x: number;
+  y: number;
+  /** Width and height of the seal, in points (default: 42 mm round seals, 20 mm name seals). */
+  size?: number;
+}
+
+export interface SealDocumentParams {
+  sealId: string;
+  pdf: Uint8Array;
+  level: PadesLevel;
+  /** Absent: an invisible signature. */
+  placement?: SealPlacementParams;
+  reason?: string;
+  location?: string;
+  /** Make this the document's certification signature (DocMDP P=2: form filling and further signatures allowed). */
+  certify?: boolean;
+}
+
+export interface SealedDocument {
+  pdf: Uint8Array;
+  sealCode: string;
+  level: PadesLevel;
+  sha256: string;
+}
+
+/**
+ * Applies a seal to a PDF for a department allowed to use it, and records the use. Licence
+ * issuance calls this directly; the HTTP endpoint is a thin wrapper.
+ */
+export class SealingService {
+  private readonly keyCache = new Map<string, Promise<BackendKeyPair>>();
+  private readonly backends: ReadonlyMap<string, KeyBackend>;
+  private readonly chainDer: Uint8Array[];
+
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly seals: SealService,
+    private readonly certificates: CertificateService,
+    hierarchy: Hierarchy,
+    private readonly services: PadesServices,
+  ) {
+    this.backends = new Map([...hierarchy.authorities.values()].map((a) => [a.backend.name, a.backend]));
+    this.chainDer = hierarchy.authorities.get('seal-ca')!.chain.map((cert) => new Uint8Array(cert.rawData));
+  }
+
+  async seal(actor: Actor & { departmentId: string }, params: SealDocumentParams): Promise<SealedDocument> {
+    const seal = await this.seals.row(params.sealId);
+    this.assertUsable(seal);
+    if (!(await this.seals.canUse(seal.id, actor.departmentId))) {
+      throw new PermissionDeniedError('SealNotGranted', `Your department may not use seal ${seal.seal_code}`);
+    }
+    const certificate = await this.certificates.get(seal.certificate_serial);
+    if (certificate.status !== 'valid') {
+      throw new ConflictError('SealCertificateNotValid', `The certificate of seal ${seal.seal_code} is ${certificate.status}`);
+    }
+    const keys = await this.keysOf(seal);
+    const design = designOf(seal);
+    // 42 mm for an organisation's round seal, 20 mm for a personal name seal, unless asked otherwise.
+    const size = params.placement?.size ?? DEFAULT_SEAL_SIZE_PT[design.kind];
+    const signedAt = this.clock.now();
+    const sealed = await signPdf({
+      pdf: params.pdf,
+      signer: { certificate: certificate.der, chain: this.chainDer, privateKey: keys.privateKey, crypto: this.backendOf(seal).crypto },
+      level: params.level,
+      services: this.services,
+      signingTime: signedAt,
+      ...(params.placement
+        ? {
+            placement: { page: params.placement.page, x: params.placement.x, y: params.placement.y, width: size, height: size },
+            appearance: await sealPdf(design, size),
+          }
+        : {}),
+      reason: params.reason,
+      location: params.location,
+      name: seal.name,
+      ...(params.certify ? { certify: { permissions: 2 as const } } : {}),
+    });
+    const documentSha256 = sha256(params.pdf);
+    const sealedSha256 = sha256(sealed);
+    await this.db.transaction().execute(async (trx) => {
+      await repo.insertUse(trx, {
+        seal_id: seal.id,
+        certificate_serial: seal.certificate_serial,
+        department_id: actor.departmentId,
+        document_sha256: documentSha256,
+        sealed_sha256: sealedSha256,
+        level: params.level,
+        signed_at: signedAt,
+        request_id: actor.requestId,
+      });
+      await this.audit.append(trx, actor, {
+        action: 'seal.used',
+        target: { type: 'seal', id: seal.id },
+        details: { sealCode: seal.seal_code, level: params.level, documentSha256, sealedSha256 },
+      });
+    });
+    return { pdf: sealed, sealCode: seal.seal_code, level: params.level, sha256: sealedSha256 };
+  }
+
+  async appearanceSvg(sealId: string): Promise<string> {
+    return sealSvg(designOf(await this.seals.row(sealId)));
+  }
+
+  private assertUsable(seal: SealRow): void {
+    const status = this.seals.effectiveStatus(seal);
+    if (status === 'suspended') throw new ConflictError('SealSuspended', `Seal ${seal.seal_code} is suspended`);
+    if (status === 'revoked') throw new ConflictError('SealRevoked', `Seal ${seal.seal_code} is revoked`);
+    if (status === 'expired') throw new ConflictError('SealExpired', `Seal ${seal.seal_code} expired on ${seal.valid_until.toISOString()}`);
+  }
+
+  private backendOf(seal: SealRow): KeyBackend {
+    const backend = this.backends.get(seal.key_backend);
+    if (!backend) throw new Error(`Key backend ${seal.key_backend} of seal ${seal.seal_code} is not open`);
+    return backend;
+  }
+
+  /** Key handles are looked up once per key; the key itself never leaves its backend. */
+  private keysOf(seal: SealRow): Promise<BackendKeyPair> {
+    const cacheKey = `${seal.key_backend}/${seal.key_alias}`;
+    let keys = this.keyCache.get(cacheKey);
+    if (!keys) {
+      keys = this.backendOf(seal)
+        .findKeyPair(seal.key_alias)
+        .then((found) => {
+          if (!found) throw new Error(`The key of seal ${seal.seal_code} is missing from backend ${seal.key_backend}`);
+          return found;
+        });
+      keys.catch(() => this.keyCache.delete(cacheKey));
+      this.keyCache.set(cacheKey, keys);
+    }
+    return keys;
+  }
+}
+
+export function designOf(seal: SealRow): SealDesign {
+  return {
+    kind: seal.seal_type === 'personal' ? 'personal' : 'organisation',
+    organisationName: seal.organisation_name,
+    sealTypeLabel: SEAL_TYPE_LABELS[seal.seal_type],
+    sealCode: seal.seal_code,
+    ...(seal.person_name ? { personName: seal.person_name } : {}),
+  };
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
