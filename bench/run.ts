@@ -3,6 +3,7 @@ import { benchCa } from './ca.bench.js';
 import { benchAuthenticatedRequests } from './http-auth.bench.js';
 import { type Figure, printFigure } from './lib.js';
 import { benchPades } from './pades.bench.js';
+import { benchSealing } from './sealing.bench.js';
 
 /**
  * Runs every benchmark and prints one figure per line: name, value, unit, (conditions).
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<Figure[]>> = {
   audit: benchAuditAppend,
   ca: benchCa,
   pades: benchPades,
+  sealing: benchSealing,
 };
 
 const selected = process.argv.slice(2).filter((a) => a !== '--');
