@@ -11,11 +11,13 @@ export interface Figure {
   value: number;
   unit: string;
   note?: string;
+  /** The measurement was stopped at a deadline: the true value is above `value` (printed ">value"). */
+  atLeast?: boolean;
 }
 
 export function printFigure(figure: Figure): void {
   const value = figure.value >= 100 ? Math.round(figure.value).toString() : figure.value.toFixed(2);
-  process.stdout.write(`${figure.name}\t${value}\t${figure.unit}${figure.note ? `\t(${figure.note})` : ''}\n`);
+  process.stdout.write(`${figure.name}\t${figure.atLeast ? '>' : ''}${value}\t${figure.unit}${figure.note ? `\t(${figure.note})` : ''}\n`);
 }
 
 /** Median of repeated measurements; single runs on a shared 2-core machine are noisy. */
@@ -49,10 +51,11 @@ export interface RunningService {
 /**
  * Starts the real service (`node --import tsx src/main.ts`) in a process of its own on
  * `port`, with only PATH and `env` in its environment, and waits until /healthz answers.
- * Its stdout (JSON logs) goes to /dev/null; its stderr is shown.
+ * Its stdout (JSON logs) goes to /dev/null; its stderr is shown. `nodeArgs` go before the
+ * script, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']` to profile it (written at stop).
  */
-export async function startService(port: number, env: Record<string, string>): Promise<RunningService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export async function startService(port: number, env: Record<string, string>, nodeArgs: string[] = []): Promise<RunningService> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { PATH: process.env.PATH, PORT: String(port), ...env },

@@ -85,7 +85,7 @@ export async function createContext(
     ocsp = await OcspService.create(db, clock, logger, hierarchy, caConfig.ocsp);
     timestamps = new TimestampService(hierarchy.timestampUnit, caConfig.timestamping, clock, logger);
     seals = new SealService(db, audit, clock, certificates);
-    sealing = new SealingService(db, audit, clock, seals, certificates, hierarchy, padesServices(hierarchy, timestamps, ocsp, crls));
+    sealing = new SealingService(db, audit, clock, seals, hierarchy, padesServices(hierarchy, timestamps, ocsp, crls));
     await certificates.registerHierarchy(SYSTEM_ACTOR);
     // A status change shows in OCSP and in the CRL at once, not at the next refresh.
     certificates.onStatusChange(async (changed) => {

@@ -118,3 +118,31 @@ export async function listUses(db: Executor, sealId: string, afterId: number, li
 }
 
 export type { SealStatus };
+
+/**
+ * Everything one sealing needs to decide, in one round trip: the seal, whether the
+ * department holds a grant, and its current certificate with status.
+ */
+export async function findSealForUse(db: Executor, sealId: string, departmentId: string) {
+  const row = await db
+    .selectFrom('seals')
+    .innerJoin('certificates', 'certificates.serial_hex', 'seals.certificate_serial')
+    .selectAll('seals')
+    .select((eb) => [
+      'certificates.status as certificate_status',
+      'certificates.der as certificate_der',
+      eb
+        .exists(eb.selectFrom('seal_grants').select('seal_id').whereRef('seal_grants.seal_id', '=', 'seals.id').where('seal_grants.department_id', '=', departmentId))
+        .as('granted'),
+    ])
+    .where('seals.id', '=', sealId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { certificate_status, certificate_der, granted, ...seal } = row;
+  return {
+    seal: seal as SealRow,
+    granted: Boolean(granted),
+    certificateStatus: certificate_status,
+    certificateDer: new Uint8Array(certificate_der.buffer, certificate_der.byteOffset, certificate_der.byteLength),
+  };
+}

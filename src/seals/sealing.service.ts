@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.js';
-import type { CertificateService } from '../authority/certificate.service.js';
 import type { Hierarchy } from '../authority/hierarchy.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema/database.js';
@@ -10,7 +9,7 @@ import { type PadesLevel, type PadesServices, signPdf } from '../pades/sign-pdf.
 import type { BackendKeyPair, KeyBackend } from '../signing/key-backend.js';
 import { DEFAULT_SEAL_SIZE_PT, type SealDesign, sealPdf, sealSvg } from './seal-appearance.js';
 import * as repo from './seal.repository.js';
-import type { SealService } from './seal.service.js';
+import { type SealService, sealNotFound } from './seal.service.js';
 import { SEAL_TYPE_LABELS } from './seal-types.js';
 
 export interface SealPlacementParams {
@@ -56,7 +55,6 @@ export class SealingService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly seals: SealService,
-    private readonly certificates: CertificateService,
     hierarchy: Hierarchy,
     private readonly services: PadesServices,
   ) {
@@ -65,14 +63,15 @@ export class SealingService {
   }
 
   async seal(actor: Actor & { departmentId: string }, params: SealDocumentParams): Promise<SealedDocument> {
-    const seal = await this.seals.row(params.sealId);
+    const found = await repo.findSealForUse(this.db, params.sealId, actor.departmentId);
+    if (!found) throw sealNotFound(params.sealId);
+    const { seal } = found;
     this.assertUsable(seal);
-    if (!(await this.seals.canUse(seal.id, actor.departmentId))) {
+    if (!found.granted) {
       throw new PermissionDeniedError('SealNotGranted', `Your department may not use seal ${seal.seal_code}`);
     }
-    const certificate = await this.certificates.get(seal.certificate_serial);
-    if (certificate.status !== 'valid') {
-      throw new ConflictError('SealCertificateNotValid', `The certificate of seal ${seal.seal_code} is ${certificate.status}`);
+    if (found.certificateStatus !== 'valid') {
+      throw new ConflictError('SealCertificateNotValid', `The certificate of seal ${seal.seal_code} is ${found.certificateStatus}`);
     }
     const keys = await this.keysOf(seal);
     const design = designOf(seal);
@@ -81,7 +80,7 @@ export class SealingService {
     const signedAt = this.clock.now();
     const sealed = await signPdf({
       pdf: params.pdf,
-      signer: { certificate: certificate.der, chain: this.chainDer, privateKey: keys.privateKey, crypto: this.backendOf(seal).crypto },
+      signer: { certificate: found.certificateDer, chain: this.chainDer, privateKey: keys.privateKey, crypto: this.backendOf(seal).crypto },
       level: params.level,
       services: this.services,
       signingTime: signedAt,
