@@ -53,6 +53,11 @@ export interface OcspAnswer {
 export class OcspService {
   private readonly cache = new Map<string, CachedResponse>();
   private readonly keysBySerial = new Map<string, Set<string>>();
+  /** Raw nonce-free request (base64) to its cache key. */
+  private readonly cacheKeyByRequest = new Map<string, string>();
+  private readonly inflight = new Map<string, Promise<OcspAnswer>>();
+  /** Status changes already acted on, by serial (change time, ms), within the watch window. */
+  private readonly actedOn = new Map<string, number>();
   private lastSeenChange: Date;
 
   private constructor(
@@ -90,6 +95,15 @@ export class OcspService {
 
   /** Answers one DER OCSPRequest; every outcome is a DER OCSPResponse (RFC 6960 §2.3). */
   async respond(requestDer: Uint8Array): Promise<OcspAnswer> {
+    const now = this.clock.now().getTime();
+    // Fast path: the same nonce-free request bytes as before get the same answer, unparsed.
+    const requestKey = Buffer.from(requestDer).toString('base64');
+    const known = this.cacheKeyByRequest.get(requestKey);
+    if (known) {
+      const hit = this.cache.get(known);
+      if (hit && now < hit.refreshAt) return { der: hit.der, cacheableUntil: new Date(hit.refreshAt), thisUpdate: null };
+    }
+
     let request;
     try {
       request = parseOcspRequest(requestDer);
@@ -102,30 +116,35 @@ export class OcspService {
     if (caIds.size !== 1 || caIds.has(null)) return errorAnswer('unauthorized');
     const caId = [...caIds][0]!;
 
-    const cacheable = request.nonce === null && request.requests.length === 1;
-    const now = this.clock.now();
-    if (cacheable) {
-      const hit = this.cache.get(cacheKey(request.requests[0]!));
-      if (hit && now.getTime() < hit.refreshAt) {
-        return { der: hit.der, cacheableUntil: new Date(hit.refreshAt), thisUpdate: null };
-      }
+    if (request.nonce !== null || request.requests.length !== 1) {
+      return this.sign(caId, request.requests, request.nonce, false);
     }
+    const certId = request.requests[0]!;
+    const key = cacheKey(certId);
+    remember(this.cacheKeyByRequest, requestKey, key);
+    const hit = this.cache.get(key);
+    if (hit && now < hit.refreshAt) return { der: hit.der, cacheableUntil: new Date(hit.refreshAt), thisUpdate: null };
+    // Many clients asking about one certificate at once share one lookup and one signature.
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.sign(caId, [certId], null, true).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async sign(caId: string, certIds: CertIdRef[], nonce: Uint8Array | null, cacheable: boolean): Promise<OcspAnswer> {
     try {
-      const thisUpdate = now;
+      const now = this.clock.now();
       const nextUpdate = new Date(now.getTime() + this.validityMs);
       const responses = await Promise.all(
-        request.requests.map(async (certId) => ({ certId, status: await this.statusOf(caId, certId.serialNumber), thisUpdate, nextUpdate })),
+        certIds.map(async (certId) => ({ certId, status: await this.statusOf(caId, certId.serialNumber), thisUpdate: now, nextUpdate })),
       );
-      const der = await buildOcspResponse({
-        responder: this.responders.get(caId)!,
-        producedAt: now,
-        responses,
-        nonce: request.nonce,
-      });
-      if (!cacheable) return { der, cacheableUntil: null, thisUpdate };
+      const der = await buildOcspResponse({ responder: this.responders.get(caId)!, producedAt: now, responses, nonce });
+      if (!cacheable) return { der, cacheableUntil: null, thisUpdate: now };
       const refreshAt = now.getTime() + this.validityMs / 2;
-      this.remember(request.requests[0]!, der, refreshAt);
-      return { der, cacheableUntil: new Date(refreshAt), thisUpdate };
+      this.remember(certIds[0]!, der, refreshAt);
+      return { der, cacheableUntil: new Date(refreshAt), thisUpdate: now };
     } catch (error) {
       this.logger.error({ err: error }, 'OCSP response failed');
       return errorAnswer('internalError');
@@ -160,11 +179,17 @@ export class OcspService {
   }
 
   async catchUp(): Promise<void> {
-    const changed = await repo.serialsChangedSince(this.db, new Date(this.lastSeenChange.getTime() - WATCH_OVERLAP_MS));
+    const windowStart = this.lastSeenChange.getTime() - WATCH_OVERLAP_MS;
+    const changed = await repo.serialsChangedSince(this.db, new Date(windowStart));
     for (const row of changed) {
+      const at = row.status_changed_at.getTime();
+      // The look-back returns the same changes again for 30 s: act on each change once.
+      if ((this.actedOn.get(row.serial_hex) ?? -Infinity) >= at) continue;
+      this.actedOn.set(row.serial_hex, at);
       this.evict(row.serial_hex);
       if (row.status_changed_at > this.lastSeenChange) this.lastSeenChange = row.status_changed_at;
     }
+    for (const [serial, at] of this.actedOn) if (at < windowStart) this.actedOn.delete(serial);
   }
 
   private issuerOf(certId: CertIdRef): string | null {
@@ -193,6 +218,13 @@ export class OcspService {
     if (!keys) this.keysBySerial.set(certId.serialNumber, (keys = new Set()));
     keys.add(key);
   }
+}
+
+/** Sets a bounded map entry; Map order is insertion order, so the oldest goes first. */
+function remember(map: Map<string, string>, key: string, value: string): void {
+  if (map.has(key)) return;
+  if (map.size >= MAX_CACHED) map.delete(map.keys().next().value as string);
+  map.set(key, value);
 }
 
 /** The CertID as sent: a cached response must echo the same bytes. */

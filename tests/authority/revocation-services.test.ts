@@ -84,6 +84,18 @@ describe('revocation across instances and over time', () => {
     expect(await statusIn(b, serial)).toBe('revoked');
   });
 
+  // Regression: the look-back evicted every recent change again every 2 s, so nothing stayed cached.
+  it('acts on each change once: a re-cached answer survives later catch-ups', async () => {
+    const serial = await issueSeal(a, 3);
+    await b.ocsp.catchUp(); // sees the issuance
+    const first = await b.ocsp.respond(ocspRequestFor(b, serial));
+    clock.advance(1000);
+    await b.ocsp.catchUp();
+    await b.ocsp.catchUp();
+    const again = await b.ocsp.respond(ocspRequestFor(b, serial));
+    expect(Buffer.from(again.der).equals(Buffer.from(first.der))).toBe(true);
+  });
+
   it('answers unknown for a serial nobody issued', async () => {
     expect(await statusIn(a, '0123456789abcdef')).toBe('unknown');
   });
