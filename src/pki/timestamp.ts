@@ -290,8 +290,8 @@ export async function buildTimeStampResponse(params: TimeStampResponseParams): P
   if (refused) throw new RangeError(`${refused.message} (call checkPolicy before buildTimeStampResponse)`);
 
   const { signer } = params;
-  const certificate = pkijs.Certificate.fromBER(new Uint8Array(signer.certificate));
-  const problem = tsaCertificateProblem(certificate);
+  const certificate = parsedCertificate(signer.certificate);
+  const problem = tsaProblemOf(certificate);
   if (problem) throw new RangeError(`not a TSA certificate (RFC 3161 §2.3): ${problem}`);
   const digest = signerDigest(signer.privateKey, certificate);
 
@@ -308,7 +308,7 @@ export async function buildTimeStampResponse(params: TimeStampResponseParams): P
     ],
   });
   if (params.request.certReq) {
-    signedData.certificates = [certificate, ...(params.extraCerts ?? []).map((der) => pkijs.Certificate.fromBER(new Uint8Array(der)))];
+    signedData.certificates = [certificate, ...(params.extraCerts ?? []).map(parsedCertificate)];
   }
   await signedData.sign(signer.privateKey, 0, digest, undefined, pkijsEngine(signer.crypto));
 
@@ -317,6 +317,27 @@ export async function buildTimeStampResponse(params: TimeStampResponseParams): P
     timeStampToken: new pkijs.ContentInfo({ contentType: ID_SIGNED_DATA, content: signedData.toSchema(true) }),
   });
   return new Uint8Array(response.toSchema().toBER());
+}
+
+/**
+ * Parsing a certificate costs ~1.6 ms, more than the signature; a service passes the same
+ * certificate bytes on every request, so parse (and check) each once.
+ */
+const certificateCache = new WeakMap<Uint8Array, pkijs.Certificate>();
+const tsaProblemCache = new WeakMap<pkijs.Certificate, string | null>();
+
+function parsedCertificate(der: Uint8Array): pkijs.Certificate {
+  let certificate = certificateCache.get(der);
+  if (!certificate) {
+    certificate = pkijs.Certificate.fromBER(new Uint8Array(der));
+    certificateCache.set(der, certificate);
+  }
+  return certificate;
+}
+
+function tsaProblemOf(certificate: pkijs.Certificate): string | null {
+  if (!tsaProblemCache.has(certificate)) tsaProblemCache.set(certificate, tsaCertificateProblem(certificate));
+  return tsaProblemCache.get(certificate)!;
 }
 
 function buildTstInfo(params: TimeStampResponseParams, certificate: pkijs.Certificate): pkijs.TSTInfo {
