@@ -10,7 +10,7 @@
  */
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { InvalidInputError } from '../errors.js';
-import { type Bytes, integerFromOctets, octetString, oid, sequence, setOf, smallInteger, tlv, TAG } from './der.js';
+import { type Bytes, integerFromOctets, octetString, oid, sequence, setOf, smallInteger, tlv, TAG } from '../pki/der.js';
 import type { PadesSigner, SignerProfile } from './signer-profile.js';
 
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';

@@ -16,7 +16,7 @@
  */
 import { createHash, getHashes } from 'node:crypto';
 import { InvalidInputError } from '../errors.js';
-import { childrenOf, content, DerError, oidString, readTlv, TAG, type Tlv } from './der.js';
+import { childrenOf, content, DerError, oidString, readTlv, TAG, type Tlv } from '../pki/der.js';
 import type { SignatureEntry } from './form-fields.js';
 
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';

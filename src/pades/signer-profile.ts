@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../errors.js';
 import { type CertificateFields, isSelfIssued, OID, readCertificate } from './certificate-fields.js';
-import { DER_NULL, explicit, oid, octetString, sequence, tlv, TAG } from './der.js';
+import { DER_NULL, explicit, oid, octetString, sequence, tlv, TAG } from '../pki/der.js';
 
 /** The signer of a PAdES signature: its certificate, the chain above it and a private key in any WebCrypto provider. */
 export interface PadesSigner {

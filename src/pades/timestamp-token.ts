@@ -5,7 +5,7 @@
  * we asked for before it goes into a document, and its certificates are read for the DSS.
  */
 import { UnavailableError } from '../errors.js';
-import { childrenOf, compareOctets, content, DerError, oidString, readTlv, TAG, whole } from './der.js';
+import { childrenOf, compareOctets, content, DerError, oidString, readTlv, TAG, whole } from '../pki/der.js';
 
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const ID_CT_TST_INFO = '1.2.840.113549.1.9.16.1.4';

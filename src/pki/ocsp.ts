@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import * as derWriter from './der.js';
 import * as pkijs from 'pkijs';
 import { InvalidInputError } from '../errors.js';
 import { pkijsEngine } from './pkijs-engine.js';
@@ -616,44 +617,19 @@ export function buildOcspErrorResponse(status: OcspErrorStatus): Uint8Array {
 // DER writing (X.690 §10): definite, minimal lengths. Enough for OCSP responses.
 // ---------------------------------------------------------------------------------------
 
-const oidCache = new Map<string, Uint8Array>();
-
+/** The shared DER writer, plus the few types only OCSP needs. */
 const der = {
-  tlv(tag: number, ...contents: Uint8Array[]): Uint8Array<ArrayBuffer> {
-    const length = contents.reduce((sum, part) => sum + part.length, 0);
-    const header = [tag, ...der.lengthOctets(length)];
-    const out = new Uint8Array(header.length + length);
-    out.set(header);
-    let offset = header.length;
-    for (const part of contents) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  },
-  lengthOctets(length: number): number[] {
-    if (length < 0x80) return [length];
-    const octets: number[] = [];
-    for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
-    return [0x80 | octets.length, ...octets];
-  },
-  sequence: (...items: Uint8Array[]) => der.tlv(0x30, ...items),
-  explicit: (tagNumber: number, inner: Uint8Array) => der.tlv(0xa0 | tagNumber, inner),
-  octetString: (value: Uint8Array) => der.tlv(0x04, value),
+  tlv: derWriter.tlv,
+  sequence: derWriter.sequence,
+  explicit: derWriter.explicit,
+  octetString: derWriter.octetString,
   /** Content octets as given: callers pass a serial's two's-complement octets. */
-  integer: (octets: Uint8Array) => der.tlv(0x02, octets),
+  integer: derWriter.integerFromOctets,
   /** Small non-negative values only (OCSPResponseStatus, CRLReason). */
-  enumerated: (value: number) => der.tlv(0x0a, Uint8Array.of(value)),
-  bitString: (value: Uint8Array) => der.tlv(0x03, Uint8Array.of(0), value),
-  null: Uint8Array.of(0x05, 0x00),
-  oid(dotted: string): Uint8Array {
-    let encoded = oidCache.get(dotted);
-    if (!encoded) {
-      encoded = new Uint8Array(new asn1js.ObjectIdentifier({ value: dotted }).toBER(false));
-      oidCache.set(dotted, encoded);
-    }
-    return encoded;
-  },
+  enumerated: (value: number) => derWriter.tlv(0x0a, Uint8Array.of(value)),
+  bitString: (value: Uint8Array) => derWriter.tlv(0x03, Uint8Array.of(0), value),
+  null: derWriter.DER_NULL,
+  oid: derWriter.oid,
   /** YYYYMMDDHHMMSSZ: dropping the milliseconds truncates to whole seconds. */
   generalizedTime(date: Date, what: string): Uint8Array {
     if (Number.isNaN(date.getTime())) throw new RangeError(`${what} is not a valid date`);

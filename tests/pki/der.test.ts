@@ -5,7 +5,7 @@
  */
 import * as asn1js from 'asn1js';
 import { describe, expect, it } from 'vitest';
-import { children, content, oid, oidString, readTlv, sequence, setOf, tlv, TAG } from '../../src/pades/der.js';
+import { children, content, oid, oidString, readTlv, sequence, setOf, tlv, TAG } from '../../src/pki/der.js';
 
 const bytes = (ber: ArrayBuffer) => new Uint8Array(ber);
 

@@ -1,6 +1,6 @@
 /**
- * Just enough ASN.1 (X.690) for PAdES: a DER writer for the CMS we emit and a TLV reader for
- * the CMS, certificates and time-stamp tokens we pick apart. Hand-written rather than pkijs
+ * Just enough ASN.1 (X.690) for what we emit by hand (CAdES in PAdES, OCSP responses): a DER
+ * writer, and a TLV reader for the CMS, certificates and time-stamp tokens we pick apart. Hand-written rather than pkijs
  * because this is the hot path: building a CAdES SignedData with pkijs/asn1js costs about
  * 4 ms (performance.md §6), these few functions about 20 µs.
  *
