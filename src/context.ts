@@ -12,6 +12,7 @@ import type { Config, Secrets } from './config/config.js';
 import { type OpenDatabase, openDatabase } from './db/database.js';
 import type { Database } from './db/schema/database.js';
 import { ApiKeyService } from './departments/api-key.service.js';
+import { ClientCertificateService } from './departments/client-certificate.service.js';
 import { padesServices } from './seals/pades-services.js';
 import { SealService } from './seals/seal.service.js';
 import { SealingService } from './seals/sealing.service.js';
@@ -31,6 +32,7 @@ export interface AppContext {
   readonly crls: CrlService;
   readonly ocsp: OcspService;
   readonly timestamps: TimestampService;
+  readonly clientCertificates: ClientCertificateService;
   readonly seals: SealService;
   readonly sealing: SealingService;
   /** Database engine actually in use, for readiness reporting. */
@@ -109,6 +111,7 @@ export async function createContext(
     crls,
     ocsp,
     timestamps,
+    clientCertificates: new ClientCertificateService(db, certificates),
     seals,
     sealing,
     engine: database.engine,

@@ -1,9 +1,9 @@
-import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createContext } from './context.js';
 import { bootstrapOperator } from './departments/operator-bootstrap.js';
 import { AppError } from './errors.js';
+import { startServer } from './http/server.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -63,9 +63,9 @@ async function main(): Promise<void> {
   await ctx.crls.refreshDue();
 
   const app = createApp(ctx);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const server = startServer(app.fetch, config, ctx.hierarchy, (info) => {
     logger.info(
-      { port: info.port, host: config.host, publicBaseUrl: config.publicBaseUrl, database: config.database, region: config.regionId },
+      { port: info.port, host: config.host, tls: config.tls !== null, publicBaseUrl: config.publicBaseUrl, database: config.database, region: config.regionId },
       'listening',
     );
   });

@@ -23,6 +23,8 @@ export interface IssueCertificateParams {
   /** Subject attributes; taken from the CSR when omitted. */
   subject?: Partial<Record<string, string>>;
   validityDays?: number;
+  /** The department a department-client certificate authenticates. */
+  forDepartmentId?: string;
 }
 
 export interface CertificateRecord {
@@ -146,7 +148,7 @@ export class CertificateService {
       publicationUrls(this.publicBaseUrl),
       decision.validityDays,
     );
-    const row = this.row(certificate, params.caId, params.profile, keyInBackend, actor.departmentId);
+    const row = { ...this.row(certificate, params.caId, params.profile, keyInBackend, actor.departmentId), subject_department_id: params.forDepartmentId ?? null };
     return { row, record: toRecord(row as CertificateRow) };
   }
 

@@ -22,6 +22,8 @@ export interface Config {
   readonly caConfigFile: string;
   /** Software keys and the hierarchy's certificates. */
   readonly keysDir: string;
+  /** Serve HTTPS (and accept department client certificates) when both are set. */
+  readonly tls: { certFile: string; keyFile: string } | null;
 }
 
 /** Values that must never reach a log line or a response. */
@@ -108,6 +110,8 @@ const environmentSchema = z.object({
       .min(1024, 'must be at least 1024')
       .default(20 * 1024 * 1024),
   ),
+  TLS_CERT_FILE: optionalText.pipe(z.string().optional()),
+  TLS_KEY_FILE: optionalText.pipe(z.string().optional()),
   CA_CONFIG: optionalText.pipe(z.string().default('./ca-config/hierarchy.json')),
   KEYS_DIR: optionalText.pipe(z.string().default('./keys-dev')),
   KEYS_PASSPHRASE: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
@@ -127,7 +131,12 @@ const environmentSchema = z.object({
  * secrets kept apart. Throws {@link ConfigError} naming each bad variable.
  */
 export function loadConfig(env: Record<string, string | undefined>): LoadedConfig {
-  const parsed = environmentSchema.safeParse(env);
+  const parsed = environmentSchema
+    .refine((e) => Boolean(e.TLS_CERT_FILE) === Boolean(e.TLS_KEY_FILE), {
+      message: 'TLS_CERT_FILE and TLS_KEY_FILE go together',
+      path: ['TLS_KEY_FILE'],
+    })
+    .safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({
@@ -153,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
     caConfigFile: path.resolve(e.CA_CONFIG),
     keysDir: path.resolve(e.KEYS_DIR),
+    tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: path.resolve(e.TLS_CERT_FILE), keyFile: path.resolve(e.TLS_KEY_FILE) } : null,
   };
   const secrets: Secrets = {
     databaseUrl: e.DATABASE_URL ?? null,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
@@ -7,6 +7,7 @@ import type { Database, DatabaseSchema } from '../db/schema/database.js';
 import { AuthenticationError, ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { generateApiToken, hashApiToken, tokenPrefix } from './api-token.js';
 import * as keys from './api-key.repository.js';
+import { findByClientCertificate } from './client-certificate.repository.js';
 import * as departments from './department.repository.js';
 import { departmentNotFound } from './department.service.js';
 import type { Principal } from './principal.js';
@@ -128,6 +129,35 @@ export class ApiKeyService {
       regionId: found.department.region_id,
       roles: found.department.roles,
       keyId: found.id,
+      certificateSerial: null,
+    };
+  }
+
+  /**
+   * Mutual TLS, the second way in: the TLS layer has already checked the chain to our
+   * services CA; here the certificate must be one we issued to a department, and still
+   * valid in our registry (a revocation takes effect on the next request, without a CRL).
+   */
+  async authenticateClientCertificate(der: Uint8Array): Promise<Principal> {
+    const found = await findByClientCertificate(this.db, createHash('sha256').update(der).digest('hex'));
+    if (!found) throw new AuthenticationError('UnknownClientCertificate', 'The TLS client certificate was not issued to a department');
+    const now = this.clock.now().getTime();
+    if (found.certificate_status !== 'valid') {
+      throw new AuthenticationError('CredentialRevoked', `The client certificate is ${found.certificate_status}`);
+    }
+    if (now < found.not_before.getTime() || now >= found.not_after.getTime()) {
+      throw new AuthenticationError('CredentialExpired', 'The client certificate is not within its validity period');
+    }
+    if (found.department_status !== 'active') {
+      throw new AuthenticationError('DepartmentDisabled', 'The department that owns this client certificate is disabled');
+    }
+    return {
+      departmentId: found.department_id,
+      departmentName: found.name,
+      regionId: found.region_id,
+      roles: found.roles,
+      keyId: null,
+      certificateSerial: found.serial_hex,
     };
   }
 }

@@ -12,9 +12,11 @@ import {
   DepartmentSchema,
   departmentJson,
   IssuedApiKeySchema,
+  ClientCertificateRequestSchema,
   PrincipalSchema,
   UpdateDepartmentSchema,
 } from './departments.schemas.js';
+import { CertificateSchema, certificateJson } from '../ca/ca.schemas.js';
 import { problemResponseDoc } from '../../http/api-route.js';
 import { z } from '@hono/zod-openapi';
 
@@ -104,6 +106,18 @@ const revokeKey = protectedRoute(['admin'], {
   },
 });
 
+const issueClientCertificate = protectedRoute(['admin'], {
+  method: 'post',
+  path: '/departments/{id}/client-certificates',
+  tags: ['Departments'],
+  summary: 'Issue a TLS client certificate (services CA) with which the department can authenticate over mutual TLS',
+  request: {
+    params: DepartmentIdParamSchema,
+    body: { required: true, content: { 'application/json': { schema: ClientCertificateRequestSchema } } },
+  },
+  responses: { 201: json(CertificateSchema, 'The certificate; revoke it like any other'), 404: notFound },
+});
+
 const whoAmI = protectedRoute(['admin', 'issuer', 'acceptor'], {
   method: 'get',
   path: '/me',
@@ -146,6 +160,11 @@ export function departmentRoutes(ctx: AppContext) {
     .openapi(revokeKey, async (c) => {
       const { id, keyId } = c.req.valid('param');
       return c.json(apiKeyJson(await ctx.apiKeys.revoke(actorOf(c), id, keyId)), 200);
+    })
+    .openapi(issueClientCertificate, async (c) => {
+      const { csr, validityDays } = c.req.valid('json');
+      const record = await ctx.clientCertificates.issue(actorOf(c), c.req.valid('param').id, csr, validityDays);
+      return c.json(certificateJson(record), 201);
     })
     .openapi(whoAmI, (c) => {
       const principal = principalOf(c);

@@ -91,9 +91,17 @@ export const PrincipalSchema = z
     departmentName: z.string(),
     regionId: z.string(),
     roles: z.array(RoleSchema),
-    keyId: z.uuid(),
+    keyId: z.uuid().nullable().openapi({ description: 'The API key used; null over mutual TLS' }),
+    certificateSerial: z.string().nullable().openapi({ description: 'The TLS client certificate used; null with an API key' }),
   })
   .openapi('Principal');
+
+export const ClientCertificateRequestSchema = z
+  .strictObject({
+    csr: z.string().max(16_384).openapi({ description: "PKCS#10 request (PEM or base64 DER) made with the department's own key" }),
+    validityDays: z.number().int().min(1).max(825).optional(),
+  })
+  .openapi('ClientCertificateRequest');
 
 export function departmentJson(d: Department): z.infer<typeof DepartmentSchema> {
   return { ...d, createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString() };

@@ -22,6 +22,8 @@ export interface CertificatesTable {
   key_backend: string | null;
   key_alias: string | null;
   requested_by: string | null;
+  /** For department-client certificates: the department the certificate authenticates. */
+  subject_department_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: ColumnType<Date, Date, never>;
 }
 
