@@ -58,3 +58,8 @@ export function protectedRoute<const R extends Omit<RouteConfig, 'middleware' | 
 }
 
 export { problem as problemResponseDoc };
+
+/** An OpenAPI response with a JSON body described by `schema`. */
+export function jsonResponse<T>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}

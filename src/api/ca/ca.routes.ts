@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { authoritySummaries } from '../../authority/authority-summary.js';
 import type { AppContext } from '../../context.js';
 import { actorOf } from '../../http/actor.js';
-import { createApiRouter, problemResponseDoc, protectedRoute } from '../../http/api-route.js';
+import { createApiRouter, jsonResponse, problemResponseDoc, protectedRoute } from '../../http/api-route.js';
 import {
   AuthoritySchema,
   CaIdParamSchema,
@@ -15,7 +15,6 @@ import {
   SerialParamSchema,
 } from './ca.schemas.js';
 
-const json = <T>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const notFound = problemResponseDoc('No such certificate or CA');
 
 const listAuthorities = protectedRoute(['admin'], {
@@ -23,7 +22,7 @@ const listAuthorities = protectedRoute(['admin'], {
   path: '/ca/authorities',
   tags: ['Certificate authority'],
   summary: "The region's CAs as declared in ca-config",
-  responses: { 200: json(z.object({ items: z.array(AuthoritySchema) }), 'CAs, root first') },
+  responses: { 200: jsonResponse(z.object({ items: z.array(AuthoritySchema) }), 'CAs, root first') },
 });
 
 const publishCrl = protectedRoute(['admin'], {
@@ -32,7 +31,7 @@ const publishCrl = protectedRoute(['admin'], {
   tags: ['Certificate authority'],
   summary: 'Publish a new CRL for a CA now',
   request: { params: CaIdParamSchema },
-  responses: { 201: json(CrlInfoSchema, 'The published CRL'), 404: notFound },
+  responses: { 201: jsonResponse(CrlInfoSchema, 'The published CRL'), 404: notFound },
 });
 
 const issueCertificate = protectedRoute(['admin'], {
@@ -41,7 +40,7 @@ const issueCertificate = protectedRoute(['admin'], {
   tags: ['Certificate authority'],
   summary: 'Issue a certificate under a profile, from a CSR or for a key generated in the backend',
   request: { body: { required: true, content: { 'application/json': { schema: IssueCertificateSchema } } } },
-  responses: { 201: json(CertificateSchema, 'The issued certificate'), 404: notFound },
+  responses: { 201: jsonResponse(CertificateSchema, 'The issued certificate'), 404: notFound },
 });
 
 const listCertificates = protectedRoute(['admin'], {
@@ -50,7 +49,7 @@ const listCertificates = protectedRoute(['admin'], {
   tags: ['Certificate authority'],
   summary: 'List issued certificates, newest first',
   request: { query: CertificateListQuerySchema },
-  responses: { 200: json(z.object({ items: z.array(CertificateSchema) }), 'Certificates') },
+  responses: { 200: jsonResponse(z.object({ items: z.array(CertificateSchema) }), 'Certificates') },
 });
 
 const getCertificate = protectedRoute(['admin'], {
@@ -59,11 +58,11 @@ const getCertificate = protectedRoute(['admin'], {
   tags: ['Certificate authority'],
   summary: 'One certificate and its status',
   request: { params: SerialParamSchema },
-  responses: { 200: json(CertificateSchema, 'The certificate'), 404: notFound },
+  responses: { 200: jsonResponse(CertificateSchema, 'The certificate'), 404: notFound },
 });
 
 const statusResponses = {
-  200: json(CertificateSchema, 'The certificate'),
+  200: jsonResponse(CertificateSchema, 'The certificate'),
   404: notFound,
   409: problemResponseDoc('Not possible in its current status'),
 };

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.js';
 import { actorOf, principalOf } from '../../http/actor.js';
-import { createApiRouter, protectedRoute } from '../../http/api-route.js';
+import { createApiRouter, jsonResponse, problemResponseDoc, protectedRoute } from '../../http/api-route.js';
 import {
   ApiKeyParamSchema,
   ApiKeySchema,
@@ -17,13 +17,8 @@ import {
   UpdateDepartmentSchema,
 } from './departments.schemas.js';
 import { CertificateSchema, certificateJson } from '../ca/ca.schemas.js';
-import { problemResponseDoc } from '../../http/api-route.js';
 import { z } from '@hono/zod-openapi';
 
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const notFound = problemResponseDoc('No such department or key');
 
 const createDepartment = protectedRoute(['admin'], {
@@ -33,7 +28,7 @@ const createDepartment = protectedRoute(['admin'], {
   summary: 'Register a department',
   request: { body: { required: true, content: { 'application/json': { schema: CreateDepartmentSchema } } } },
   responses: {
-    201: json(DepartmentSchema, 'The department'),
+    201: jsonResponse(DepartmentSchema, 'The department'),
     409: problemResponseDoc('A department with this credit code exists'),
   },
 });
@@ -44,7 +39,7 @@ const listDepartments = protectedRoute(['admin'], {
   tags: ['Departments'],
   summary: 'List departments',
   request: { query: DepartmentListQuerySchema },
-  responses: { 200: json(z.object({ items: z.array(DepartmentSchema) }), 'Departments, oldest first') },
+  responses: { 200: jsonResponse(z.object({ items: z.array(DepartmentSchema) }), 'Departments, oldest first') },
 });
 
 const getDepartment = protectedRoute(['admin'], {
@@ -53,7 +48,7 @@ const getDepartment = protectedRoute(['admin'], {
   tags: ['Departments'],
   summary: 'Get a department',
   request: { params: DepartmentIdParamSchema },
-  responses: { 200: json(DepartmentSchema, 'The department'), 404: notFound },
+  responses: { 200: jsonResponse(DepartmentSchema, 'The department'), 404: notFound },
 });
 
 const updateDepartment = protectedRoute(['admin'], {
@@ -65,7 +60,7 @@ const updateDepartment = protectedRoute(['admin'], {
     params: DepartmentIdParamSchema,
     body: { required: true, content: { 'application/json': { schema: UpdateDepartmentSchema } } },
   },
-  responses: { 200: json(DepartmentSchema, 'The department'), 404: notFound, 409: problemResponseDoc('Not allowed now') },
+  responses: { 200: jsonResponse(DepartmentSchema, 'The department'), 404: notFound, 409: problemResponseDoc('Not allowed now') },
 });
 
 const issueKey = protectedRoute(['admin'], {
@@ -78,7 +73,7 @@ const issueKey = protectedRoute(['admin'], {
     body: { required: true, content: { 'application/json': { schema: CreateApiKeySchema } } },
   },
   responses: {
-    201: json(IssuedApiKeySchema, 'The key and its token'),
+    201: jsonResponse(IssuedApiKeySchema, 'The key and its token'),
     404: notFound,
     409: problemResponseDoc('The department is disabled'),
   },
@@ -90,7 +85,7 @@ const listKeys = protectedRoute(['admin'], {
   tags: ['API keys'],
   summary: "List a department's API keys (never their tokens)",
   request: { params: DepartmentIdParamSchema },
-  responses: { 200: json(z.object({ items: z.array(ApiKeySchema) }), 'Keys, oldest first'), 404: notFound },
+  responses: { 200: jsonResponse(z.object({ items: z.array(ApiKeySchema) }), 'Keys, oldest first'), 404: notFound },
 });
 
 const revokeKey = protectedRoute(['admin'], {
@@ -100,7 +95,7 @@ const revokeKey = protectedRoute(['admin'], {
   summary: 'Revoke an API key; it stops working at once',
   request: { params: ApiKeyParamSchema },
   responses: {
-    200: json(ApiKeySchema, 'The revoked key'),
+    200: jsonResponse(ApiKeySchema, 'The revoked key'),
     404: notFound,
     409: problemResponseDoc('The key was already revoked'),
   },
@@ -115,7 +110,7 @@ const issueClientCertificate = protectedRoute(['admin'], {
     params: DepartmentIdParamSchema,
     body: { required: true, content: { 'application/json': { schema: ClientCertificateRequestSchema } } },
   },
-  responses: { 201: json(CertificateSchema, 'The certificate; revoke it like any other'), 404: notFound },
+  responses: { 201: jsonResponse(CertificateSchema, 'The certificate; revoke it like any other'), 404: notFound },
 });
 
 const whoAmI = protectedRoute(['admin', 'issuer', 'acceptor'], {
@@ -123,7 +118,7 @@ const whoAmI = protectedRoute(['admin', 'issuer', 'acceptor'], {
   path: '/me',
   tags: ['Departments'],
   summary: 'The department and key this request authenticates as',
-  responses: { 200: json(PrincipalSchema, 'The caller') },
+  responses: { 200: jsonResponse(PrincipalSchema, 'The caller') },
 });
 
 export function departmentRoutes(ctx: AppContext) {

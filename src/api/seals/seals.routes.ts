@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { AppContext } from '../../context.js';
 import { PermissionDeniedError } from '../../errors.js';
 import { actorOf, principalOf } from '../../http/actor.js';
-import { createApiRouter, problemResponseDoc, protectedRoute } from '../../http/api-route.js';
+import { createApiRouter, jsonResponse, problemResponseDoc, protectedRoute } from '../../http/api-route.js';
 import type { AppEnv } from '../../http/app-env.js';
 import {
   CreateSealSchema,
@@ -16,7 +16,6 @@ import {
   sealJson,
 } from './seals.schemas.js';
 
-const json = <T>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const notFound = problemResponseDoc('No such seal or department');
 const conflict = problemResponseDoc('Not possible in the seal’s current status');
 const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
@@ -27,7 +26,7 @@ const createSeal = protectedRoute(['admin'], {
   tags: ['Seals'],
   summary: 'Register a seal: allocates its seal code, generates its key in the backend and issues its certificate',
   request: body(CreateSealSchema),
-  responses: { 201: json(SealSchema, 'The seal'), 404: notFound },
+  responses: { 201: jsonResponse(SealSchema, 'The seal'), 404: notFound },
 });
 
 const listSeals = protectedRoute(['admin', 'issuer'], {
@@ -36,7 +35,7 @@ const listSeals = protectedRoute(['admin', 'issuer'], {
   tags: ['Seals'],
   summary: 'Seals: all of them for an administrator, the ones it owns or was granted for an issuer',
   request: { query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100), offset: z.coerce.number().int().min(0).default(0) }) },
-  responses: { 200: json(z.object({ items: z.array(SealSchema) }), 'Seals by seal code') },
+  responses: { 200: jsonResponse(z.object({ items: z.array(SealSchema) }), 'Seals by seal code') },
 });
 
 const getSeal = protectedRoute(['admin', 'issuer'], {
@@ -45,7 +44,7 @@ const getSeal = protectedRoute(['admin', 'issuer'], {
   tags: ['Seals'],
   summary: 'One seal',
   request: { params: SealIdParamSchema },
-  responses: { 200: json(SealSchema, 'The seal'), 404: notFound },
+  responses: { 200: jsonResponse(SealSchema, 'The seal'), 404: notFound },
 });
 
 const lifecycle = <B extends z.ZodType>(path: string, summary: string, schema: B) =>
@@ -55,7 +54,7 @@ const lifecycle = <B extends z.ZodType>(path: string, summary: string, schema: B
     tags: ['Seals'],
     summary,
     request: { params: SealIdParamSchema, ...body(schema) },
-    responses: { 200: json(SealSchema, 'The seal'), 404: notFound, 409: conflict },
+    responses: { 200: jsonResponse(SealSchema, 'The seal'), 404: notFound, 409: conflict },
   });
 
 const suspend = lifecycle('/seals/{id}/suspension', 'Suspend a seal (its certificate goes on hold)', SealSuspensionSchema);
@@ -74,7 +73,7 @@ const history = protectedRoute(['admin'], {
   summary: "The seal's certificates, oldest first",
   request: { params: SealIdParamSchema },
   responses: {
-    200: json(
+    200: jsonResponse(
       z.object({ items: z.array(z.object({ certificateSerial: z.string(), createdAt: z.iso.datetime(), supersededAt: z.iso.datetime().nullable() })) }),
       'History',
     ),
@@ -106,7 +105,7 @@ const grants = protectedRoute(['admin'], {
   tags: ['Seals'],
   summary: 'Departments that may use this seal',
   request: { params: SealIdParamSchema },
-  responses: { 200: json(z.object({ items: z.array(z.object({ departmentId: z.uuid(), grantedAt: z.iso.datetime() })) }), 'Grants'), 404: notFound },
+  responses: { 200: jsonResponse(z.object({ items: z.array(z.object({ departmentId: z.uuid(), grantedAt: z.iso.datetime() })) }), 'Grants'), 404: notFound },
 });
 
 const uses = protectedRoute(['admin', 'issuer'], {
@@ -118,7 +117,7 @@ const uses = protectedRoute(['admin', 'issuer'], {
     params: SealIdParamSchema,
     query: z.strictObject({ afterId: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
   },
-  responses: { 200: json(z.object({ items: z.array(SealUseSchema) }), 'Uses, oldest first'), 404: notFound },
+  responses: { 200: jsonResponse(z.object({ items: z.array(SealUseSchema) }), 'Uses, oldest first'), 404: notFound },
 });
 
 const appearance = protectedRoute(['admin', 'issuer', 'acceptor'], {
