@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppContext } from '../../context.js';
 import type { AppEnv } from '../../http/app-env.js';
+import { readSmallBody } from '../../http/small-body.js';
 import { buildOcspErrorResponse } from '../../pki/ocsp.js';
 import { buildTimeStampRejection } from '../../pki/timestamp.js';
 
@@ -18,17 +18,14 @@ export function protocolRoutes(ctx: AppContext): Hono<AppEnv> {
   const ocspDer = (der: Uint8Array, status = 200, headers: Record<string, string> = {}) =>
     new Response(new Uint8Array(der), { status, headers: { 'Content-Type': 'application/ocsp-response', ...headers } });
 
-  app.post(
-    '/ocsp',
-    bodyLimit({ maxSize: MAX_REQUEST_BYTES, onError: () => ocspDer(buildOcspErrorResponse('malformedRequest')) }),
-    async (c) => {
-      if (c.req.header('Content-Type')?.split(';')[0]?.trim() !== 'application/ocsp-request') {
-        return ocspDer(buildOcspErrorResponse('malformedRequest'));
-      }
-      const answer = await ctx.ocsp.respond(new Uint8Array(await c.req.arrayBuffer()));
-      return ocspDer(answer.der);
-    },
-  );
+  app.post('/ocsp', async (c) => {
+    if (c.req.header('Content-Type')?.split(';')[0]?.trim() !== 'application/ocsp-request') {
+      return ocspDer(buildOcspErrorResponse('malformedRequest'));
+    }
+    const body = await readSmallBody(c, MAX_REQUEST_BYTES);
+    if (!body) return ocspDer(buildOcspErrorResponse('malformedRequest'));
+    return ocspDer((await ctx.ocsp.respond(body)).der);
+  });
 
   // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
   app.get('/ocsp/*', async (c) => {
@@ -50,19 +47,14 @@ export function protocolRoutes(ctx: AppContext): Hono<AppEnv> {
     });
   });
 
-  app.post(
-    '/tsa',
-    bodyLimit({
-      maxSize: MAX_REQUEST_BYTES,
-      onError: () => tsaDer(buildTimeStampRejection('badDataFormat', 'The request is too large')),
-    }),
-    async (c) => {
-      if (c.req.header('Content-Type')?.split(';')[0]?.trim() !== 'application/timestamp-query') {
-        return tsaDer(buildTimeStampRejection('badDataFormat', 'Send Content-Type: application/timestamp-query'));
-      }
-      return tsaDer(await ctx.timestamps.respond(new Uint8Array(await c.req.arrayBuffer())));
-    },
-  );
+  app.post('/tsa', async (c) => {
+    if (c.req.header('Content-Type')?.split(';')[0]?.trim() !== 'application/timestamp-query') {
+      return tsaDer(buildTimeStampRejection('badDataFormat', 'Send Content-Type: application/timestamp-query'));
+    }
+    const body = await readSmallBody(c, MAX_REQUEST_BYTES);
+    if (!body) return tsaDer(buildTimeStampRejection('badDataFormat', 'The request is too large'));
+    return tsaDer(await ctx.timestamps.respond(body));
+  });
 
   return app;
 }
