@@ -1,4 +1,5 @@
 import { createApp } from './app.js';
+import { CaConfigError } from './authority/ca-config.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createContext } from './context.js';
 import { bootstrapOperator } from './departments/operator-bootstrap.js';
@@ -24,7 +25,9 @@ async function main(): Promise<void> {
   try {
     ctx = await createContext(config, secrets, logger);
   } catch (error) {
-    if (error instanceof AppError) {
+    // Problems an operator can fix (locked data folder, bad CA configuration, missing key):
+    // a message, not a stack trace.
+    if (error instanceof AppError || error instanceof CaConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childDatabase, type ChildDatabase, runMain, startService } from './support/processes.js';
@@ -10,6 +11,19 @@ describe('the service process', () => {
     expect(result.stderr).toContain('PORT: must be a whole number');
     expect(result.stderr).toContain('REGION_ID:');
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+  });
+
+  it('refuses to start with a bad CA configuration and lists the problems', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'elt-bad-ca-'));
+    const file = path.join(dir, 'hierarchy.json');
+    const config = JSON.parse(readFileSync('ca-config/hierarchy.json', 'utf8')) as { authorities: { issuer?: string }[] };
+    config.authorities[1]!.issuer = 'ghost-ca';
+    writeFileSync(file, JSON.stringify(config));
+    const result = await runMain({ CA_CONFIG: file, DATA_DIR: path.join(dir, 'data'), KEYS_DIR: path.join(dir, 'keys') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("authorities.1.issuer: no authority named 'ghost-ca'");
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   describe('first start', () => {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CaConfigError } from '../authority/ca-config.js';
 import { ConfigError } from '../config/config.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${values.json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
     return output.exitCode;
   } catch (error) {
-    if (error instanceof AppError || error instanceof ConfigError) {
+    if (error instanceof AppError || error instanceof ConfigError || error instanceof CaConfigError) {
       const code = error instanceof AppError ? error.code : 'InvalidConfiguration';
       process.stderr.write(values.json ? `${JSON.stringify({ code, message: error.message })}\n` : `Error (${code}): ${error.message}\n`);
       return 2;
