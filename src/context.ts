@@ -80,7 +80,7 @@ export async function createContext(
   let sealing: SealingService;
   try {
     const caConfig = loadCaConfig(config.caConfigFile);
-    backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger);
+    backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger, { production: config.production });
     hierarchy = await loadHierarchy({ config: caConfig, backends, keysDir: config.keysDir, publicBaseUrl: config.publicBaseUrl, clock });
     certificates = new CertificateService(db, audit, clock, hierarchy, config.publicBaseUrl);
     crls = new CrlService(db, audit, clock, hierarchy);

@@ -26,6 +26,15 @@ describe('the service process', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses a development key passphrase in production', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'elt-prod-'));
+    const result = await runMain({ NODE_ENV: 'production', DATA_DIR: path.join(dir, 'data'), KEYS_DIR: path.join(dir, 'keys') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('set KEYS_PASSPHRASE');
+    expect(existsSync(path.join(dir, 'keys', '.dev-passphrase'))).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   describe('first start', () => {
     let database: ChildDatabase;
 

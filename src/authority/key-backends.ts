@@ -3,12 +3,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { KeyBackend } from '../signing/key-backend.js';
+import { UnavailableError } from '../errors.js';
 import { createSoftwareBackend } from '../signing/software-backend.js';
 import type { CaConfig } from './ca-config.js';
 
 export interface KeyBackendSecrets {
   keysPassphrase: string | null;
   pkcs11Pin: string | null;
+}
+
+export interface KeyBackendOptions {
+  /** In production a missing KEYS_PASSPHRASE is an error, not a generated development one. */
+  production: boolean;
 }
 
 /**
@@ -20,6 +26,7 @@ export async function openKeyBackends(
   keysDir: string,
   secrets: KeyBackendSecrets,
   logger: Logger,
+  options: KeyBackendOptions = { production: false },
 ): Promise<Map<string, KeyBackend>> {
   const used = new Set(config.authorities.map((a) => a.key.backend));
   const backends = new Map<string, KeyBackend>();
@@ -27,7 +34,7 @@ export async function openKeyBackends(
     for (const name of used) {
       const spec = config.keyBackends[name]!;
       if (spec.type === 'software') {
-        backends.set(name, createSoftwareBackend({ name, directory: keysDir, passphrase: softwarePassphrase(keysDir, secrets, logger) }));
+        backends.set(name, createSoftwareBackend({ name, directory: keysDir, passphrase: softwarePassphrase(keysDir, secrets, logger, options) }));
       } else {
         if (!secrets.pkcs11Pin) throw new Error(`Key backend '${name}' is a PKCS#11 token: set PKCS11_PIN`);
         const { createPkcs11Backend } = await import('../signing/pkcs11-backend.js');
@@ -45,8 +52,14 @@ export async function openKeyBackends(
  * Without KEYS_PASSPHRASE the keys are still encrypted, with a random passphrase kept
  * beside them: fine for keys-dev on a laptop, and loudly reported, never for production.
  */
-function softwarePassphrase(keysDir: string, secrets: KeyBackendSecrets, logger: Logger): string {
+function softwarePassphrase(keysDir: string, secrets: KeyBackendSecrets, logger: Logger, options: KeyBackendOptions): string {
   if (secrets.keysPassphrase) return secrets.keysPassphrase;
+  if (options.production) {
+    throw new UnavailableError(
+      'KeysPassphraseRequired',
+      'NODE_ENV=production: set KEYS_PASSPHRASE (software keys are never kept with a development passphrase in production), or move the CA keys to a PKCS#11 backend',
+    );
+  }
   const file = path.join(keysDir, '.dev-passphrase');
   if (!existsSync(file)) {
     mkdirSync(keysDir, { recursive: true, mode: 0o700 });

@@ -22,6 +22,8 @@ export interface Config {
   readonly caConfigFile: string;
   /** Software keys and the hierarchy's certificates. */
   readonly keysDir: string;
+  /** NODE_ENV=production forbids development shortcuts (a key passphrase stored beside the keys). */
+  readonly production: boolean;
   /** Serve HTTPS (and accept department client certificates) when both are set. */
   readonly tls: { certFile: string; keyFile: string } | null;
 }
@@ -110,6 +112,7 @@ const environmentSchema = z.object({
       .min(1024, 'must be at least 1024')
       .default(20 * 1024 * 1024),
   ),
+  NODE_ENV: optionalText.pipe(z.string().optional()),
   TLS_CERT_FILE: optionalText.pipe(z.string().optional()),
   TLS_KEY_FILE: optionalText.pipe(z.string().optional()),
   CA_CONFIG: optionalText.pipe(z.string().default('./ca-config/hierarchy.json')),
@@ -162,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
     caConfigFile: path.resolve(e.CA_CONFIG),
     keysDir: path.resolve(e.KEYS_DIR),
+    production: e.NODE_ENV === 'production',
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: path.resolve(e.TLS_CERT_FILE), keyFile: path.resolve(e.TLS_KEY_FILE) } : null,
   };
   const secrets: Secrets = {
