@@ -5,6 +5,7 @@ import { InvalidInputError } from '../errors.js';
 import { REVOCATION_REASONS, type RevocationReason } from '../pki/crl.js';
 import {
   buildOcspErrorResponse,
+  buildOcspRequest,
   buildOcspResponse,
   type CertIdRef,
   certIdFor,
@@ -159,7 +160,7 @@ export class OcspService {
     const hashes = this.issuerHashesByCa.get(caId);
     if (!hashes) throw new Error(`No OCSP responder for CA ${caId}`);
     const certId = certIdFor({ ...hashes, hashAlgorithm: 'SHA-1', serialNumber: serialHex });
-    const answer = await this.respond(ocspRequestDer(certId.der));
+    const answer = await this.respond(buildOcspRequest([certId]));
     return answer.der;
   }
 
@@ -234,13 +235,4 @@ function cacheKey(certId: CertIdRef): string {
 
 function errorAnswer(status: Parameters<typeof buildOcspErrorResponse>[0]): OcspAnswer {
   return { der: buildOcspErrorResponse(status), cacheableUntil: null, thisUpdate: null };
-}
-
-/** OCSPRequest ::= SEQUENCE { tbsRequest SEQUENCE { requestList SEQUENCE OF SEQUENCE { reqCert CertID } } } */
-function ocspRequestDer(certIdDer: Uint8Array): Uint8Array {
-  const wrap = (body: Uint8Array): Uint8Array => {
-    const length = body.length < 0x80 ? [body.length] : body.length < 0x100 ? [0x81, body.length] : [0x82, body.length >> 8, body.length & 0xff];
-    return Uint8Array.from([0x30, ...length, ...body]);
-  };
-  return wrap(wrap(wrap(wrap(certIdDer))));
 }

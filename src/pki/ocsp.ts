@@ -607,6 +607,20 @@ export type OcspErrorStatus = keyof typeof OCSP_ERROR_STATUS;
  * An unsuccessful OCSPResponse: the status alone, no responseBytes (RFC 6960 §2.3, §4.2.1).
  * Unsigned by design, so clients cannot tell it from a forgery; it only says "not now".
  */
+/**
+ * An unsigned OCSPRequest without extensions for the given CertIDs (RFC 6960 §4.1.1), as a
+ * relying party would send it without a nonce: for asking our own responder in-process.
+ *
+ * ```asn1
+ * OCSPRequest ::= SEQUENCE { tbsRequest TBSRequest }
+ * TBSRequest  ::= SEQUENCE { requestList SEQUENCE OF Request }
+ * Request     ::= SEQUENCE { reqCert CertID }
+ * ```
+ */
+export function buildOcspRequest(certIds: readonly CertIdRef[]): Uint8Array {
+  return der.sequence(der.sequence(der.sequence(...certIds.map((certId) => der.sequence(certId.der)))));
+}
+
 export function buildOcspErrorResponse(status: OcspErrorStatus): Uint8Array {
   const value = Object.hasOwn(OCSP_ERROR_STATUS, status) ? OCSP_ERROR_STATUS[status] : undefined;
   if (value === undefined) throw new RangeError(`${status} is not an OCSP error status`);

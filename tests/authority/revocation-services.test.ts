@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { type AppContext, createContext } from '../../src/context.js';
 import * as pkijs from 'pkijs';
 import { x509 } from '../../src/pki/x509.js';
-import { certIdFor, issuerHashes, parseOcspRequest } from '../../src/pki/ocsp.js';
+import { buildOcspRequest, certIdFor, issuerHashes, parseOcspRequest } from '../../src/pki/ocsp.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const HOUR = 3600_000;
@@ -17,13 +17,7 @@ const HOUR = 3600_000;
 function ocspRequestFor(ctx: AppContext, serialHex: string): Uint8Array {
   const issuer = ctx.hierarchy.authorities.get('seal-ca')!;
   const certId = certIdFor({ ...issuerHashes(issuer.der, 'SHA-1'), hashAlgorithm: 'SHA-1', serialNumber: serialHex });
-  // OCSPRequest ::= SEQ { TBSRequest ::= SEQ { requestList SEQ OF Request ::= SEQ { CertID } } }
-  const seq = (...parts: Uint8Array[]) => {
-    const body = Buffer.concat(parts);
-    const len = body.length < 128 ? Buffer.from([body.length]) : Buffer.from([0x81, body.length]);
-    return new Uint8Array(Buffer.concat([Buffer.from([0x30]), len, body]));
-  };
-  const der = seq(seq(seq(seq(certId.der))));
+  const der = buildOcspRequest([certId]);
   parseOcspRequest(der); // sanity: it is a request we accept
   return der;
 }
