@@ -6,9 +6,10 @@ import {
   buildTimeStampResponse,
   checkPolicy,
   parseTimeStampRequest,
+  timeStampTokenFromResponse,
+  type TimeStampRequest,
   type TimeStampSigner,
 } from '../pki/timestamp.js';
-import * as pkijs from 'pkijs';
 import type { CaConfig } from './ca-config.js';
 import type { ServiceIdentity } from './hierarchy.js';
 
@@ -38,16 +39,8 @@ export class TimestampService {
    * document timestamps): the same unit and policy as the public endpoint, without HTTP.
    */
   async stamp(digest: Uint8Array): Promise<Uint8Array> {
-    const response = await buildTimeStampResponse({
-      request: { hashAlgorithm: 'SHA-256', hashedMessage: digest, reqPolicy: null, nonce: null, certReq: true },
-      policy: this.settings.policy,
-      serialNumber: this.random(16),
-      genTime: this.clock.now(),
-      accuracy: { seconds: this.settings.accuracySeconds },
-      signer: this.signer,
-      extraCerts: this.extraCerts,
-    });
-    return timeStampTokenOf(response);
+    const response = await this.grant({ hashAlgorithm: 'SHA-256', hashedMessage: digest, reqPolicy: null, nonce: null, certReq: true });
+    return timeStampTokenFromResponse(response);
   }
 
   async respond(requestDer: Uint8Array): Promise<Uint8Array> {
@@ -56,25 +49,23 @@ export class TimestampService {
     const policyProblem = checkPolicy(parsed.request, this.settings.policy);
     if (policyProblem) return buildTimeStampRejection(policyProblem);
     try {
-      return await buildTimeStampResponse({
-        request: parsed.request,
-        policy: this.settings.policy,
-        serialNumber: this.random(16),
-        genTime: this.clock.now(),
-        accuracy: { seconds: this.settings.accuracySeconds },
-        signer: this.signer,
-        extraCerts: this.extraCerts,
-      });
+      return await this.grant(parsed.request);
     } catch (error) {
       this.logger.error({ err: error }, 'time-stamp signing failed');
       return buildTimeStampRejection('systemFailure', 'The time-stamping unit could not sign');
     }
   }
-}
 
-/** TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL } (RFC 3161 §2.4.2) */
-function timeStampTokenOf(responseDer: Uint8Array): Uint8Array {
-  const response = pkijs.TimeStampResp.fromBER(Uint8Array.from(responseDer));
-  if (!response.timeStampToken) throw new Error('the time-stamping unit granted no token');
-  return new Uint8Array(response.timeStampToken.toSchema().toBER(false));
+  /** A granted response for an accepted request, under our policy, with a fresh 128-bit serial. */
+  private grant(request: TimeStampRequest): Promise<Uint8Array> {
+    return buildTimeStampResponse({
+      request,
+      policy: this.settings.policy,
+      serialNumber: this.random(16),
+      genTime: this.clock.now(),
+      accuracy: { seconds: this.settings.accuracySeconds },
+      signer: this.signer,
+      extraCerts: this.extraCerts,
+    });
+  }
 }

@@ -7,28 +7,11 @@
 import { UnavailableError } from '../errors.js';
 import { childrenOf, compareOctets, content, DerError, oidString, readTlv, TAG, whole } from '../pki/der.js';
 
+export { timeStampTokenFromResponse } from '../pki/timestamp.js';
+
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const ID_CT_TST_INFO = '1.2.840.113549.1.9.16.1.4';
 const ID_SHA256 = '2.16.840.1.101.3.4.2.1';
-
-/**
- * The TimeStampToken inside a DER `TimeStampResp` (RFC 3161 §2.4.2), for services that
- * speak the protocol: `SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo OPTIONAL }`.
- *
- * @throws UnavailableError `TimeStampRefused` when the status is neither granted (0) nor
- *   grantedWithMods (1), or there is no token.
- */
-export function timeStampTokenFromResponse(response: Uint8Array): Uint8Array {
-  try {
-    const [statusInfo, token] = childrenOf(readTlv(response), TAG.sequence, 'TimeStampResp');
-    const [status] = childrenOf(statusInfo, TAG.sequence, 'PKIStatusInfo');
-    const value = status && status.tag === TAG.integer ? content(status) : null;
-    if (!value || value.length !== 1 || value[0]! > 1 || !token) throw new DerError('the time-stamp request was not granted');
-    return whole(token).slice();
-  } catch (cause) {
-    throw new UnavailableError('TimeStampRefused', 'the time-stamp authority did not grant a token', { cause });
-  }
-}
 
 /**
  * Checks that `token` is a TimeStampToken over `expectedImprint` with SHA-256 and returns

@@ -15,6 +15,8 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { UnavailableError } from '../errors.js';
+import { childrenOf, content, DerError, readTlv, TAG, whole } from './der.js';
 import { pkijsEngine } from './pkijs-engine.js';
 
 // ---------------------------------------------------------------------------------------
@@ -523,4 +525,23 @@ function failureBitString(bit: number): asn1js.BitString {
   const octets = new Uint8Array((bit >> 3) + 1);
   octets[bit >> 3] = 0x80 >> (bit & 7);
   return new asn1js.BitString({ valueHex: octets, unusedBits: 7 - (bit & 7) });
+}
+
+/**
+ * The TimeStampToken inside a DER `TimeStampResp` (RFC 3161 §2.4.2), for services that
+ * speak the protocol: `SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo OPTIONAL }`.
+ *
+ * @throws UnavailableError `TimeStampRefused` when the status is neither granted (0) nor
+ *   grantedWithMods (1), or there is no token.
+ */
+export function timeStampTokenFromResponse(response: Uint8Array): Uint8Array {
+  try {
+    const [statusInfo, token] = childrenOf(readTlv(response), TAG.sequence, 'TimeStampResp');
+    const [status] = childrenOf(statusInfo, TAG.sequence, 'PKIStatusInfo');
+    const value = status && status.tag === TAG.integer ? content(status) : null;
+    if (!value || value.length !== 1 || value[0]! > 1 || !token) throw new DerError('the time-stamp request was not granted');
+    return whole(token).slice();
+  } catch (cause) {
+    throw new UnavailableError('TimeStampRefused', 'the time-stamp authority did not grant a token', { cause });
+  }
 }
