@@ -5,6 +5,7 @@ import { auditRoutes } from './api/audit/audit.routes.js';
 import { caRoutes } from './api/ca/ca.routes.js';
 import { protocolRoutes } from './api/pki/protocol.routes.js';
 import { publicationRoutes } from './api/pki/publication.routes.js';
+import { licenceRoutes } from './api/licences/licences.routes.js';
 import { sealingRoutes } from './api/seals/sealing.routes.js';
 import { sealRoutes } from './api/seals/seals.routes.js';
 import { departmentRoutes } from './api/departments/departments.routes.js';
@@ -44,6 +45,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route(API_BASE, caRoutes(ctx));
   app.route(API_BASE, sealRoutes(ctx));
   app.route(API_BASE, sealingRoutes(ctx));
+  app.route(API_BASE, licenceRoutes(ctx));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -17,6 +17,9 @@ import { padesServices } from './seals/pades-services.js';
 import { SealService } from './seals/seal.service.js';
 import { SealingService } from './seals/sealing.service.js';
 import { DepartmentService } from './departments/department.service.js';
+import { LicenceService } from './licences/licence.service.js';
+import { LicenceTokenService } from './licences/licence-token.service.js';
+import { LicenceTypeCatalogue } from './licences/licence-type.js';
 
 /** Everything a request handler or command needs, built once from config and passed down. */
 export interface AppContext {
@@ -35,6 +38,8 @@ export interface AppContext {
   readonly clientCertificates: ClientCertificateService;
   readonly seals: SealService;
   readonly sealing: SealingService;
+  readonly licenceTokens: LicenceTokenService;
+  readonly licences: LicenceService;
   /** Database engine actually in use, for readiness reporting. */
   readonly engine: OpenDatabase['engine'];
   close(): Promise<void>;
@@ -78,6 +83,8 @@ export async function createContext(
   let timestamps: TimestampService;
   let seals: SealService;
   let sealing: SealingService;
+  let licenceTokens: LicenceTokenService;
+  let licences: LicenceService;
   try {
     const caConfig = loadCaConfig(config.caConfigFile);
     backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger, { production: config.production });
@@ -88,6 +95,14 @@ export async function createContext(
     timestamps = new TimestampService(hierarchy.timestampUnit, caConfig.timestamping, clock, logger);
     seals = new SealService(db, audit, clock, certificates);
     sealing = new SealingService(db, audit, clock, seals, hierarchy, padesServices(hierarchy, timestamps, ocsp, crls));
+    const catalogue = LicenceTypeCatalogue.load(config.templatesDir);
+    // QR tokens are a regional service like OCSP and timestamps: their key lives with the services CA's.
+    licenceTokens = new LicenceTokenService(db, audit, clock, hierarchy.authorities.get('services-ca')!.backend, config.regionId);
+    licences = new LicenceService(db, audit, clock, catalogue, sealing, licenceTokens, {
+      id: config.regionId,
+      name: config.regionName,
+      publicBaseUrl: config.publicBaseUrl,
+    });
     await certificates.registerHierarchy(SYSTEM_ACTOR);
     // A status change shows in OCSP and in the CRL at once, not at the next refresh.
     certificates.onStatusChange(async (changed) => {
@@ -114,6 +129,8 @@ export async function createContext(
     clientCertificates: new ClientCertificateService(db, certificates),
     seals,
     sealing,
+    licenceTokens,
+    licences,
     engine: database.engine,
     close: closeAll,
   };

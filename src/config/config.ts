@@ -20,6 +20,8 @@ export interface Config {
   readonly maxDocumentBytes: number;
   /** The declared CA hierarchy (ca-config/). */
   readonly caConfigFile: string;
+  /** Folder of licence-type files (one JSON each, see templates/README.md). */
+  readonly templatesDir: string;
   /** Software keys and the hierarchy's certificates. */
   readonly keysDir: string;
   /** NODE_ENV=production forbids development shortcuts (a key passphrase stored beside the keys). */
@@ -116,6 +118,7 @@ const environmentSchema = z.object({
   TLS_CERT_FILE: optionalText.pipe(z.string().optional()),
   TLS_KEY_FILE: optionalText.pipe(z.string().optional()),
   CA_CONFIG: optionalText.pipe(z.string().default('./ca-config/hierarchy.json')),
+  TEMPLATES_DIR: optionalText.pipe(z.string().default('./templates')),
   KEYS_DIR: optionalText.pipe(z.string().default('./keys-dev')),
   KEYS_PASSPHRASE: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   PKCS11_PIN: optionalText.pipe(z.string().min(4, 'must be at least 4 characters').optional()),
@@ -164,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
     caConfigFile: path.resolve(e.CA_CONFIG),
+    templatesDir: path.resolve(e.TEMPLATES_DIR),
     keysDir: path.resolve(e.KEYS_DIR),
     production: e.NODE_ENV === 'production',
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: path.resolve(e.TLS_CERT_FILE), keyFile: path.resolve(e.TLS_KEY_FILE) } : null,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Hierarchy } from '../authority/hierarchy.js';
 import type { Clock } from '../clock.js';
-import type { Database } from '../db/schema/database.js';
+import type { Transaction } from 'kysely';
+import type { Database, DatabaseSchema } from '../db/schema/database.js';
 import type { SealRow } from '../db/schema/seals.table.js';
 import { ConflictError, PermissionDeniedError } from '../errors.js';
 import { type PadesLevel, type PadesServices, signPdf } from '../pades/sign-pdf.js';
@@ -41,6 +42,13 @@ export interface SealedDocument {
   sha256: string;
 }
 
+export interface SignedDocument extends SealedDocument {
+  sealId: string;
+  certificateSerial: string;
+  signedAt: Date;
+  documentSha256: string;
+}
+
 /**
  * Applies a seal to a PDF for a department allowed to use it, and records the use. Licence
  * issuance calls this directly; the HTTP endpoint is a thin wrapper.
@@ -63,6 +71,17 @@ export class SealingService {
   }
 
   async seal(actor: Actor & { departmentId: string }, params: SealDocumentParams): Promise<SealedDocument> {
+    const signed = await this.sign(actor, params);
+    await this.db.transaction().execute((trx) => this.recordUse(trx, actor, signed));
+    return signed;
+  }
+
+  /**
+   * Checks the seal and signs, without writing anything: callers that store the sealed
+   * document (licence issuance) record the use with {@link recordUse} in their own
+   * transaction, so the document and its use log entry exist together or not at all.
+   */
+  async sign(actor: Actor & { departmentId: string }, params: SealDocumentParams): Promise<SignedDocument> {
     const found = await repo.findSealForUse(this.db, params.sealId, actor.departmentId);
     if (!found) throw sealNotFound(params.sealId);
     const { seal } = found;
@@ -95,26 +114,35 @@ export class SealingService {
       name: seal.name,
       ...(params.certify ? { certify: { permissions: 2 as const } } : {}),
     });
-    const documentSha256 = sha256(params.pdf);
-    const sealedSha256 = sha256(sealed);
-    await this.db.transaction().execute(async (trx) => {
-      await repo.insertUse(trx, {
-        seal_id: seal.id,
-        certificate_serial: seal.certificate_serial,
-        department_id: actor.departmentId,
-        document_sha256: documentSha256,
-        sealed_sha256: sealedSha256,
-        level: params.level,
-        signed_at: signedAt,
-        request_id: actor.requestId,
-      });
-      await this.audit.append(trx, actor, {
-        action: 'seal.used',
-        target: { type: 'seal', id: seal.id },
-        details: { sealCode: seal.seal_code, level: params.level, documentSha256, sealedSha256 },
-      });
+    return {
+      pdf: sealed,
+      sealId: seal.id,
+      sealCode: seal.seal_code,
+      certificateSerial: seal.certificate_serial,
+      level: params.level,
+      signedAt,
+      documentSha256: sha256(params.pdf),
+      sha256: sha256(sealed),
+    };
+  }
+
+  /** Writes the use log entry and the audit entry of a signed document inside `trx`. */
+  async recordUse(trx: Transaction<DatabaseSchema>, actor: Actor & { departmentId: string }, signed: SignedDocument): Promise<void> {
+    await repo.insertUse(trx, {
+      seal_id: signed.sealId,
+      certificate_serial: signed.certificateSerial,
+      department_id: actor.departmentId,
+      document_sha256: signed.documentSha256,
+      sealed_sha256: signed.sha256,
+      level: signed.level,
+      signed_at: signed.signedAt,
+      request_id: actor.requestId,
     });
-    return { pdf: sealed, sealCode: seal.seal_code, level: params.level, sha256: sealedSha256 };
+    await this.audit.append(trx, actor, {
+      action: 'seal.used',
+      target: { type: 'seal', id: signed.sealId },
+      details: { sealCode: signed.sealCode, level: signed.level, documentSha256: signed.documentSha256, sealedSha256: signed.sha256 },
+    });
   }
 
   async appearanceSvg(sealId: string): Promise<string> {

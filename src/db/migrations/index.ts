@@ -3,6 +3,7 @@ import * as foundation from './20261123T142000-foundation.js';
 import * as certificateAuthority from './20261123T150000-certificate-authority.js';
 import * as seals from './20261123T160000-seals.js';
 import * as departmentClientCertificates from './20261123T170000-department-client-certificates.js';
+import * as licences from './20261124T090000-licences.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (not read from disk) so that the
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '20261123T150000-certificate-authority': certificateAuthority,
   '20261123T160000-seals': seals,
   '20261123T170000-department-client-certificates': departmentClientCertificates,
+  '20261124T090000-licences': licences,
 };
 
 export const migrationProvider: MigrationProvider = {

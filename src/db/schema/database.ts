@@ -5,6 +5,18 @@ import type { CertificatesTable } from './certificates.table.js';
 import type { CrlsTable } from './crls.table.js';
 import type { SealCertificatesTable, SealGrantsTable, SealsTable, SealUsesTable } from './seals.table.js';
 import type { DepartmentsTable } from './departments.table.js';
+import type {
+  DepartmentLicenceTypesTable,
+  LicenceBatchInputsTable,
+  LicenceBatchJobsTable,
+  LicenceBatchRowsTable,
+  LicenceCountersTable,
+  LicenceEventsTable,
+  LicenceFilesTable,
+  LicenceHoldersTable,
+  LicencesTable,
+  LicenceTokenKeysTable,
+} from './licences.table.js';
 
 export interface DatabaseSchema {
   departments: DepartmentsTable;
@@ -17,6 +29,16 @@ export interface DatabaseSchema {
   seal_grants: SealGrantsTable;
   seal_uses: SealUsesTable;
   seal_code_counters: { region_id: string; last_value: number };
+  department_licence_types: DepartmentLicenceTypesTable;
+  licence_token_keys: LicenceTokenKeysTable;
+  licences: LicencesTable;
+  licence_files: LicenceFilesTable;
+  licence_holders: LicenceHoldersTable;
+  licence_events: LicenceEventsTable;
+  licence_counters: LicenceCountersTable;
+  licence_batch_jobs: LicenceBatchJobsTable;
+  licence_batch_inputs: LicenceBatchInputsTable;
+  licence_batch_rows: LicenceBatchRowsTable;
 }
 
 export type Database = Kysely<DatabaseSchema>;

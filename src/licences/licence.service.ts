@@ -1,0 +1,635 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { Clock } from '../clock.js';
+import { isUniqueViolation } from '../db/pg-errors.js';
+import type { Database, DatabaseSchema } from '../db/schema/database.js';
+import type { LicenceChannel, LicenceHolderRecord, LicenceRow, LicenceTypePermission } from '../db/schema/licences.table.js';
+import { findDepartment } from '../departments/department.repository.js';
+import { departmentNotFound } from '../departments/department.service.js';
+import { ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError } from '../errors.js';
+import type { PadesLevel } from '../pades/sign-pdf.js';
+import { buildLicenceIdentifier } from '../pki/licence-identifier.js';
+import type { SealingService } from '../seals/sealing.service.js';
+import { chinaDate, type LicenceData, type LicenceDataParams, validateLicenceData } from './licence-data.js';
+import { type LicenceMetadata, renderLicencePdf } from './licence-pdf.js';
+import * as repo from './licence.repository.js';
+import { canReissue, effectiveLicenceStatus, type LicenceAction, type LicenceStatus, transitionTarget } from './licence-status.js';
+import { contentHashClaim } from './licence-token.js';
+import type { LicenceTokenService } from './licence-token.service.js';
+import { HOLDER_ID_TYPE_CODES, HOLDER_ID_TYPE_NAMES, type LicenceType, type LicenceTypeCatalogue } from './licence-type.js';
+
+export type IssuerActor = Actor & { departmentId: string };
+
+export interface IssueLicenceParams extends LicenceDataParams {
+  typeCode: string;
+  /** Number of the paper licence issued alongside (纸质证照编号), when there is one. */
+  paperNumber?: string;
+  level?: PadesLevel;
+  /** Defaults to the department's active seal of the type's seal type. */
+  sealId?: string;
+  idempotencyKey?: string;
+}
+
+/** A paper licence being digitised: its number and issue date are the paper one's. */
+export interface DigitiseLicenceParams extends IssueLicenceParams {
+  licenceNumber: string;
+  issueDate: string;
+}
+
+export interface ReissueLicenceParams extends Partial<LicenceDataParams> {
+  reason: string;
+  level?: PadesLevel;
+  sealId?: string;
+  idempotencyKey?: string;
+}
+
+export interface Licence {
+  id: string;
+  identifier: string;
+  typeCode: string;
+  typeName: string;
+  licenceNumber: string;
+  version: number;
+  status: LicenceStatus;
+  statusReason: string | null;
+  issuer: { departmentId: string; name: string; creditCode: string };
+  holders: { role: string; name: string; idTypeCode: string; id: string }[];
+  fields: Record<string, string>;
+  issueDate: string;
+  validFrom: string;
+  validUntil: string | null;
+  issuedAt: Date;
+  channel: LicenceChannel;
+  paperNumber: string | null;
+  supersedes: string | null;
+  supersededBy: string | null;
+  fileSha256: string;
+  fileSize: number;
+  sealLevel: string;
+  verifyUrl: string;
+}
+
+export interface IssuedLicence {
+  licence: Licence;
+  /** True when an earlier request with the same Idempotency-Key had already issued it. */
+  replayed: boolean;
+}
+
+/** Hooks for the batch runner: extra writes in the issuing transaction. */
+export interface IssueHooks {
+  batchJobId?: string;
+  inTransaction?: (trx: Transaction<DatabaseSchema>, licence: LicenceRow) => Promise<void>;
+}
+
+const DEFAULT_LEVEL: PadesLevel = 'B-T';
+
+/**
+ * Electronic licences: issuing (validate, number, render, seal, store in one transaction),
+ * the lifecycle (suspend, resume, revoke, cancel, re-issue) and lookups. Holder ids are
+ * personal data: they are stored and returned only to departments with a right to them,
+ * and never written to the audit log.
+ */
+export class LicenceService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    readonly catalogue: LicenceTypeCatalogue,
+    private readonly sealing: SealingService,
+    private readonly tokens: LicenceTokenService,
+    private readonly region: { id: string; name: string; publicBaseUrl: string },
+  ) {}
+
+  async issue(actor: IssuerActor, params: IssueLicenceParams, hooks: IssueHooks = {}): Promise<IssuedLicence> {
+    return this.issueAs(actor, params, params.paperNumber ? 'electronic-with-paper' : 'electronic', null, hooks);
+  }
+
+  /** Digitises an existing paper licence (batch path): keeps its number and issue date. */
+  async digitise(actor: IssuerActor, params: DigitiseLicenceParams, hooks: IssueHooks = {}): Promise<IssuedLicence> {
+    return this.issueAs(actor, params, 'digitised', { licenceNumber: params.licenceNumber, issueDate: params.issueDate }, hooks);
+  }
+
+  private async issueAs(
+    actor: IssuerActor,
+    params: IssueLicenceParams,
+    channel: LicenceChannel,
+    paper: { licenceNumber: string; issueDate: string } | null,
+    hooks: IssueHooks,
+  ): Promise<IssuedLicence> {
+    const type = this.catalogue.require(params.typeCode);
+    const requestSha256 = params.idempotencyKey ? requestDigest(params) : null;
+    if (params.idempotencyKey) {
+      const earlier = await repo.findByIdempotencyKey(this.db, actor.departmentId, params.idempotencyKey);
+      if (earlier) return this.replay(earlier, requestSha256!);
+    }
+    const issuer = await this.issuerOf(actor, type);
+    const now = this.clock.now();
+    const today = chinaDate(now);
+    const data = validateLicenceData(type, params, now);
+    const paperNumber = params.paperNumber?.trim() || null;
+    if (paperNumber !== null && !PAPER_NUMBER.test(paperNumber)) {
+      throw new InvalidInputError('InvalidPaperNumber', 'paperNumber: 1-40 letters, digits or dashes');
+    }
+    if (paper) checkPaperLicence(paper, today);
+    const issueDate = paper?.issueDate ?? today;
+    const sealId = await this.sealFor(actor, type, params.sealId);
+    const year = Number(issueDate.slice(0, 4));
+    const sequence = await repo.nextLicenceSequence(this.db, type.code, this.region.id, year);
+    const serial = `${this.region.id}${year}${String(sequence).padStart(8, '0')}`;
+    const licenceNumber =
+      paper?.licenceNumber ?? `${type.licenceNumber.prefix}${this.region.id}${year}${String(sequence).padStart(type.licenceNumber.sequenceDigits, '0')}`;
+    return this.produce(actor, {
+      type,
+      issuer,
+      data,
+      serial,
+      version: 1,
+      licenceNumber,
+      issueDate,
+      channel,
+      paperNumber: paper ? paper.licenceNumber : paperNumber,
+      sealId,
+      level: params.level ?? DEFAULT_LEVEL,
+      idempotencyKey: params.idempotencyKey ?? null,
+      requestSha256,
+      supersedes: null,
+      hooks,
+    });
+  }
+
+  /** 换发: a new version with a new identifier; the old one is marked superseded, linked both ways. */
+  async reissue(actor: IssuerActor, identifier: string, params: ReissueLicenceParams): Promise<IssuedLicence> {
+    const reason = requireReason(params.reason);
+    const requestSha256 = params.idempotencyKey ? requestDigest({ identifier, ...params }) : null;
+    if (params.idempotencyKey) {
+      const earlier = await repo.findByIdempotencyKey(this.db, actor.departmentId, params.idempotencyKey);
+      if (earlier) return this.replay(earlier, requestSha256!);
+    }
+    const old = await this.ownLicence(actor, identifier);
+    const type = this.catalogue.require(old.type_code);
+    const now = this.clock.now();
+    const status = effectiveLicenceStatus(old, chinaDate(now));
+    if (!canReissue(status)) {
+      throw new ConflictError('LicenceTransitionNotAllowed', `A ${status} licence cannot be re-issued`, { details: { status, action: 'reissue' } });
+    }
+    if (old.version >= 999) throw new ConflictError('LicenceVersionExhausted', 'This licence has reached version 999');
+    const issuer = await this.issuerOf(actor, type);
+    const data = validateLicenceData(
+      type,
+      {
+        holders: params.holders ?? old.holders.map((h) => ({ name: h.name, id: h.id })),
+        fields: params.fields ?? old.fields,
+        validFrom: params.validFrom ?? (params.validUntil === undefined && type.validity.kind === 'fixed-term' ? undefined : old.valid_from),
+        ...(params.validUntil !== undefined ? { validUntil: params.validUntil } : old.valid_until && type.validity.kind === 'given' ? { validUntil: old.valid_until } : {}),
+      },
+      now,
+    );
+    const sealId = await this.sealFor(actor, type, params.sealId);
+    return this.produce(actor, {
+      type,
+      issuer,
+      data,
+      serial: old.serial,
+      version: old.version + 1,
+      licenceNumber: old.licence_number,
+      issueDate: chinaDate(now),
+      channel: old.channel === 'digitised' ? 'electronic' : old.channel,
+      paperNumber: old.paper_number,
+      sealId,
+      level: params.level ?? DEFAULT_LEVEL,
+      idempotencyKey: params.idempotencyKey ?? null,
+      requestSha256,
+      supersedes: { id: old.id, identifier: old.identifier, reason },
+      hooks: {},
+    });
+  }
+
+  async changeStatus(actor: IssuerActor, identifier: string, action: LicenceAction, reasonText: string): Promise<Licence> {
+    const reason = requireReason(reasonText);
+    const now = this.clock.now();
+    const updated = await this.db.transaction().execute(async (trx) => {
+      const row = await repo.lockLicenceByIdentifier(trx, identifier);
+      if (!row) throw licenceNotFound(identifier);
+      if (row.issuer_department_id !== actor.departmentId) throw notIssuer(identifier);
+      const current = effectiveLicenceStatus(row, chinaDate(now));
+      const target = transitionTarget(current, action);
+      if (!target) {
+        throw new ConflictError('LicenceTransitionNotAllowed', `Cannot ${action} a ${current} licence`, { details: { status: current, action } });
+      }
+      await repo.updateLicence(trx, row.id, { status: target, status_reason: reason, status_changed_at: now, updated_at: now });
+      await repo.insertEvent(trx, { licence_id: row.id, action, from_status: current, to_status: target, reason, department_id: actor.departmentId, at: now });
+      await this.audit.append(trx, actor, {
+        action: `licence.${action === 'resume' ? 'resumed' : `${action}${action.endsWith('e') ? 'd' : 'ed'}`}`,
+        target: { type: 'licence', id: row.id },
+        details: { identifier: row.identifier, from: current, to: target, reason },
+      });
+      return { ...row, status: target, status_reason: reason, status_changed_at: now, updated_at: now };
+    });
+    return this.toLicence(updated);
+  }
+
+  /** A licence by identifier for a department allowed to see it; holder data masked unless it has a right to it. */
+  async get(actor: IssuerActor, identifier: string): Promise<{ licence: Licence; full: boolean }> {
+    const row = await repo.findLicenceByIdentifier(this.db, identifier);
+    if (!row) throw licenceNotFound(identifier);
+    return this.view(actor, row);
+  }
+
+  async findByNumber(actor: IssuerActor, licenceNumber: string, typeCode?: string) {
+    const rows = await repo.findByLicenceNumber(this.db, licenceNumber, typeCode);
+    return Promise.all(rows.map((row) => this.view(actor, row)));
+  }
+
+  /** The "one number" lookup: every licence a holder id appears on (optionally one type). */
+  async findByHolder(actor: IssuerActor, holderId: string, idTypeCode?: string, typeCode?: string) {
+    const rows = await repo.findByHolder(this.db, holderId.trim().toUpperCase(), idTypeCode, typeCode);
+    const views = await Promise.all(rows.map((row) => this.view(actor, row)));
+    // Without a right to a type, a department learns nothing about who holds licences of it.
+    return views.filter((v) => v.full);
+  }
+
+  async file(actor: IssuerActor, identifier: string): Promise<{ licence: Licence; pdf: Uint8Array }> {
+    const row = await repo.findLicenceByIdentifier(this.db, identifier);
+    if (!row) throw licenceNotFound(identifier);
+    if (!(await this.hasFullAccess(actor, row))) {
+      throw new PermissionDeniedError('LicenceAccessDenied', 'Your department may not download licences of this type');
+    }
+    const pdf = await repo.findLicenceFile(this.db, row.id);
+    if (!pdf) throw licenceNotFound(identifier);
+    return { licence: this.toLicence(row), pdf };
+  }
+
+  async history(actor: IssuerActor, identifier: string) {
+    const row = await repo.findLicenceByIdentifier(this.db, identifier);
+    if (!row) throw licenceNotFound(identifier);
+    if (!(await this.hasFullAccess(actor, row))) {
+      throw new PermissionDeniedError('LicenceAccessDenied', 'Your department may not read the history of licences of this type');
+    }
+    const events = await repo.listEvents(this.db, row.id);
+    return events.map((e) => ({ action: e.action, from: e.from_status, to: e.to_status, reason: e.reason, departmentId: e.department_id, at: e.at }));
+  }
+
+  /** A licence without any access check: for public status pages, which mask what they show. */
+  async publicRecord(identifier: string): Promise<Licence | null> {
+    const row = await repo.findLicenceByIdentifier(this.db, identifier);
+    return row ? this.toLicence(row) : null;
+  }
+
+  async fileSha256Of(identifier: string): Promise<string | null> {
+    const row = await repo.findLicenceByIdentifier(this.db, identifier);
+    return row?.file_sha256 ?? null;
+  }
+
+  async statistics() {
+    const today = chinaDate(this.clock.now());
+    const [counts, expired] = await Promise.all([repo.countLicences(this.db), repo.countExpired(this.db, today)]);
+    const byType = new Map<string, { typeCode: string; typeName: string; total: number; byChannel: Record<string, number>; byStatus: Record<string, number> }>();
+    const byDepartment = new Map<string, Record<string, number>>();
+    const channels: Record<LicenceChannel, number> = { electronic: 0, 'electronic-with-paper': 0, digitised: 0 };
+    for (const row of counts) {
+      const entry =
+        byType.get(row.type_code) ??
+        { typeCode: row.type_code, typeName: this.catalogue.get(row.type_code)?.name ?? row.type_code, total: 0, byChannel: {}, byStatus: {} };
+      entry.total += row.count;
+      entry.byChannel[row.channel] = (entry.byChannel[row.channel] ?? 0) + row.count;
+      entry.byStatus[row.status] = (entry.byStatus[row.status] ?? 0) + row.count;
+      byType.set(row.type_code, entry);
+      const department = byDepartment.get(row.issuer_department_id) ?? {};
+      department[row.type_code] = (department[row.type_code] ?? 0) + row.count;
+      byDepartment.set(row.issuer_department_id, department);
+      channels[row.channel as LicenceChannel] += row.count;
+    }
+    for (const { type_code, count } of expired) {
+      const entry = byType.get(type_code);
+      if (!entry) continue;
+      entry.byStatus.expired = count;
+      entry.byStatus.valid = (entry.byStatus.valid ?? 0) - Math.min(count, entry.byStatus.valid ?? 0);
+    }
+    const newlyIssued = channels.electronic + channels['electronic-with-paper'];
+    const total = newlyIssued + channels.digitised;
+    return {
+      total,
+      byChannel: channels,
+      // Of the licences issued here (not digitised from old paper ones), the share issued electronically alongside paper.
+      electronicAlongsidePaperShare: newlyIssued === 0 ? null : channels['electronic-with-paper'] / newlyIssued,
+      digitisedShare: total === 0 ? null : channels.digitised / total,
+      byType: [...byType.values()],
+      byDepartment: [...byDepartment.entries()].map(([departmentId, types]) => ({ departmentId, byType: types })),
+    };
+  }
+
+  /** Lets a department issue a licence type, or read every licence of it in full. */
+  async grantPermission(actor: Actor, departmentId: string, typeCode: string, permission: LicenceTypePermission): Promise<void> {
+    const type = this.catalogue.require(typeCode);
+    if (!(await findDepartment(this.db, departmentId))) throw departmentNotFound(departmentId);
+    await this.db.transaction().execute(async (trx) => {
+      if (await repo.grantPermission(trx, departmentId, type.code, permission, this.clock.now())) {
+        await this.audit.append(trx, actor, {
+          action: 'licence-type.granted',
+          target: { type: 'department', id: departmentId },
+          details: { typeCode: type.code, permission },
+        });
+      }
+    });
+  }
+
+  async withdrawPermission(actor: Actor, departmentId: string, typeCode: string, permission: LicenceTypePermission): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if (!(await repo.revokePermission(trx, departmentId, typeCode, permission))) {
+        throw new NotFoundError('LicenceTypeGrantNotFound', `Department ${departmentId} has no ${permission} right to ${typeCode}`);
+      }
+      await this.audit.append(trx, actor, {
+        action: 'licence-type.withdrawn',
+        target: { type: 'department', id: departmentId },
+        details: { typeCode, permission },
+      });
+    });
+  }
+
+  async permissions(departmentId: string) {
+    if (!(await findDepartment(this.db, departmentId))) throw departmentNotFound(departmentId);
+    const rows = await repo.listPermissions(this.db, departmentId);
+    return rows.map((r) => ({ typeCode: r.type_code, permission: r.permission, grantedAt: r.granted_at }));
+  }
+
+  toLicence(row: LicenceRow): Licence {
+    return {
+      id: row.id,
+      identifier: row.identifier,
+      typeCode: row.type_code,
+      typeName: this.catalogue.get(row.type_code)?.name ?? row.type_code,
+      licenceNumber: row.licence_number,
+      version: row.version,
+      status: effectiveLicenceStatus(row, chinaDate(this.clock.now())),
+      statusReason: row.status_reason,
+      issuer: { departmentId: row.issuer_department_id, name: row.issuer_name, creditCode: row.issuer_credit_code },
+      holders: row.holders.map((h) => ({ role: h.role, name: h.name, idTypeCode: h.idTypeCode, id: h.id })),
+      fields: row.fields,
+      issueDate: row.issue_date,
+      validFrom: row.valid_from,
+      validUntil: row.valid_until,
+      issuedAt: row.issued_at,
+      channel: row.channel,
+      paperNumber: row.paper_number,
+      supersedes: row.supersedes,
+      supersededBy: row.superseded_by,
+      fileSha256: row.file_sha256,
+      fileSize: row.file_size,
+      sealLevel: row.seal_level,
+      verifyUrl: `${this.region.publicBaseUrl}/v/${row.verify_token}`,
+    };
+  }
+
+  private async produce(
+    actor: IssuerActor,
+    p: {
+      type: LicenceType;
+      issuer: { name: string; creditCode: string };
+      data: LicenceData;
+      serial: string;
+      version: number;
+      licenceNumber: string;
+      issueDate: string;
+      channel: LicenceChannel;
+      paperNumber: string | null;
+      sealId: string;
+      level: PadesLevel;
+      idempotencyKey: string | null;
+      requestSha256: string | null;
+      supersedes: { id: string; identifier: string; reason: string } | null;
+      hooks: IssueHooks;
+    },
+  ): Promise<IssuedLicence> {
+    const { type, data } = p;
+    const identifier = buildLicenceIdentifier({ typeCode: type.code, issuerCreditCode: p.issuer.creditCode, serial: p.serial, version: p.version });
+    const issuedAt = this.clock.now();
+    const metadata = metadataOf(type, data, { identifier, licenceNumber: p.licenceNumber, issueDate: p.issueDate, version: p.version, issuer: p.issuer, regionId: this.region.id });
+    const holders: LicenceHolderRecord[] = data.holders.map((h) => ({ role: h.role, name: h.name, id: h.id, idTypeCode: h.idTypeCode }));
+    const contentHash = contentHashClaim({ metadata, holders, fields: data.fields });
+    const { token, kid } = await this.tokens.sign({ iss: this.region.id, sub: identifier, iat: Math.floor(issuedAt.getTime() / 1000), h: contentHash });
+    const verifyUrl = `${this.region.publicBaseUrl}/v/${token}`;
+    const pdf = await renderLicencePdf({ type, data, identifier, licenceNumber: p.licenceNumber, issuerName: p.issuer.name, issueDate: p.issueDate, issuedAt, verifyUrl, metadata });
+    const signed = await this.sealing.sign(actor, {
+      sealId: p.sealId,
+      pdf,
+      level: p.level,
+      placement: { page: 1, x: type.layout.seal.x, y: type.layout.seal.y, size: type.layout.seal.size },
+      reason: `${p.supersedes ? '换发' : '签发'}${type.name}`,
+      location: this.region.name,
+      certify: true,
+    });
+    const row = {
+      id: randomUUID(),
+      identifier,
+      type_code: type.code,
+      licence_number: p.licenceNumber,
+      serial: p.serial,
+      version: p.version,
+      issuer_department_id: actor.departmentId,
+      issuer_name: p.issuer.name,
+      issuer_credit_code: p.issuer.creditCode,
+      holder_name: holders[0]!.name,
+      holders: JSON.stringify(holders),
+      fields: JSON.stringify(data.fields),
+      issue_date: p.issueDate,
+      valid_from: data.validFrom,
+      valid_until: data.validUntil,
+      issued_at: issuedAt,
+      channel: p.channel,
+      paper_number: p.paperNumber,
+      status: 'valid' as const,
+      status_reason: null,
+      status_changed_at: issuedAt,
+      supersedes: p.supersedes?.identifier ?? null,
+      superseded_by: null,
+      seal_id: p.sealId,
+      seal_level: p.level,
+      content_sha256: contentHash,
+      file_sha256: signed.sha256,
+      file_size: signed.pdf.byteLength,
+      token_kid: kid,
+      verify_token: token,
+      idempotency_key: p.idempotencyKey,
+      request_sha256: p.requestSha256,
+      batch_job_id: p.hooks.batchJobId ?? null,
+      created_at: issuedAt,
+      updated_at: issuedAt,
+    };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        if (p.supersedes) {
+          const old = await repo.lockLicenceByIdentifier(trx, p.supersedes.identifier);
+          if (!old || old.superseded_by) {
+            throw new ConflictError('LicenceAlreadyReissued', `Licence ${p.supersedes.identifier} has already been re-issued`);
+          }
+        }
+        await repo.insertLicence(trx, row, signed.pdf, holders);
+        if (p.supersedes) {
+          await repo.updateLicence(trx, p.supersedes.id, { superseded_by: identifier, updated_at: issuedAt });
+          await repo.insertEvent(trx, { licence_id: p.supersedes.id, action: 'reissue', from_status: null, to_status: 'superseded', reason: p.supersedes.reason, department_id: actor.departmentId, at: issuedAt });
+        }
+        await repo.insertEvent(trx, { licence_id: row.id, action: p.supersedes ? 'reissued' : 'issue', from_status: null, to_status: 'valid', reason: p.supersedes?.reason ?? null, department_id: actor.departmentId, at: issuedAt });
+        await this.sealing.recordUse(trx, actor, signed);
+        await this.audit.append(trx, actor, {
+          action: p.supersedes ? 'licence.reissued' : 'licence.issued',
+          target: { type: 'licence', id: row.id },
+          details: {
+            identifier,
+            typeCode: type.code,
+            licenceNumber: p.licenceNumber,
+            channel: p.channel,
+            level: p.level,
+            fileSha256: signed.sha256,
+            ...(p.supersedes ? { supersedes: p.supersedes.identifier, reason: p.supersedes.reason } : {}),
+          },
+        });
+        if (p.hooks.inTransaction) await p.hooks.inTransaction(trx, row as unknown as LicenceRow);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        if (p.idempotencyKey) {
+          const earlier = await repo.findByIdempotencyKey(this.db, actor.departmentId, p.idempotencyKey);
+          if (earlier) return this.replay(earlier, p.requestSha256!);
+        }
+        throw new ConflictError('LicenceNumberTaken', `A ${type.name} numbered ${p.licenceNumber} already exists`, { cause: error, details: { licenceNumber: p.licenceNumber } });
+      }
+      throw error;
+    }
+    const stored = (await repo.findLicenceById(this.db, row.id))!;
+    return { licence: this.toLicence(stored), replayed: false };
+  }
+
+  private replay(earlier: LicenceRow, requestSha256: string): IssuedLicence {
+    if (earlier.request_sha256 !== requestSha256) {
+      throw new ConflictError('IdempotencyKeyReused', 'This Idempotency-Key was already used for a different request', {
+        details: { identifier: earlier.identifier },
+      });
+    }
+    return { licence: this.toLicence(earlier), replayed: true };
+  }
+
+  private async issuerOf(actor: IssuerActor, type: LicenceType): Promise<{ name: string; creditCode: string }> {
+    if (!(await repo.hasPermission(this.db, actor.departmentId, type.code, 'issue'))) {
+      throw new PermissionDeniedError('LicenceTypeNotAuthorised', `Your department may not issue ${type.name} (${type.code})`, {
+        details: { typeCode: type.code },
+      });
+    }
+    const department = await findDepartment(this.db, actor.departmentId);
+    if (!department?.credit_code) {
+      throw new ConflictError('IssuerWithoutCreditCode', 'An issuing department needs a unified social credit code (it is part of the licence identifier)');
+    }
+    return { name: department.name, creditCode: department.credit_code };
+  }
+
+  private async sealFor(actor: IssuerActor, type: LicenceType, requested: string | undefined): Promise<string> {
+    if (requested) return requested;
+    const sealId = await repo.findLicenceSeal(this.db, actor.departmentId, type.sealType);
+    if (!sealId) {
+      throw new ConflictError('NoLicenceSeal', `Your department has no active ${type.sealType} seal to seal ${type.name} with`, {
+        details: { sealType: type.sealType },
+      });
+    }
+    return sealId;
+  }
+
+  private async ownLicence(actor: IssuerActor, identifier: string): Promise<LicenceRow> {
+    const row = await repo.findLicenceByIdentifier(this.db, identifier);
+    if (!row) throw licenceNotFound(identifier);
+    if (row.issuer_department_id !== actor.departmentId) throw notIssuer(identifier);
+    return row;
+  }
+
+  private async hasFullAccess(actor: IssuerActor, row: LicenceRow): Promise<boolean> {
+    if (row.issuer_department_id === actor.departmentId) return true;
+    return repo.hasPermission(this.db, actor.departmentId, row.type_code, 'read');
+  }
+
+  private async view(actor: IssuerActor, row: LicenceRow): Promise<{ licence: Licence; full: boolean }> {
+    const licence = this.toLicence(row);
+    if (await this.hasFullAccess(actor, row)) return { licence, full: true };
+    return { licence: maskLicence(licence), full: false };
+  }
+}
+
+const PAPER_NUMBER = /^[0-9A-Za-z\u4e00-\u9fff-]{1,40}$/;
+
+function checkPaperLicence(paper: { licenceNumber: string; issueDate: string }, today: string): void {
+  if (!PAPER_NUMBER.test(paper.licenceNumber)) {
+    throw new InvalidInputError('InvalidLicenceNumber', 'licenceNumber: 1-40 letters, digits, Chinese characters or dashes');
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(paper.issueDate) || Number.isNaN(Date.parse(`${paper.issueDate}T00:00:00Z`)) || paper.issueDate > today) {
+    throw new InvalidInputError('InvalidIssueDate', 'issueDate: a date (YYYY-MM-DD) not in the future');
+  }
+}
+
+function requireReason(reason: string | undefined): string {
+  const trimmed = reason?.trim() ?? '';
+  if (trimmed.length === 0 || trimmed.length > 500) {
+    throw new InvalidInputError('ReasonRequired', 'reason: 1-500 characters saying why');
+  }
+  return trimmed;
+}
+
+function requestDigest(params: object): string {
+  const { idempotencyKey: _ignored, ...rest } = params as Record<string, unknown>;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
+export function licenceNotFound(identifier: string): NotFoundError {
+  return new NotFoundError('LicenceNotFound', `No licence ${identifier}`);
+}
+
+function notIssuer(identifier: string): PermissionDeniedError {
+  return new PermissionDeniedError('NotLicenceIssuer', `Only the issuing department may change licence ${identifier}`);
+}
+
+/** Masks a name keeping the first and last character: 张三 → 张*, 张小三 → 张*三, 欧阳小明 → 欧**明. */
+export function maskName(name: string): string {
+  const chars = Array.from(name);
+  if (chars.length <= 1) return '*';
+  if (chars.length === 2) return `${chars[0]}*`;
+  return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
+}
+
+/** Masks an id keeping the first 4 and last 4 characters: 1101**********002X. */
+export function maskId(id: string): string {
+  if (id.length <= 8) return '*'.repeat(id.length);
+  return `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}`;
+}
+
+/** The view of a licence for someone without a right to the holder's personal data. */
+export function maskLicence(licence: Licence): Licence {
+  return {
+    ...licence,
+    holders: licence.holders.map((h) => ({ ...h, name: h.idTypeCode === '001' ? h.name : maskName(h.name), id: h.idTypeCode === '001' ? h.id : maskId(h.id) })),
+    fields: {},
+  };
+}
+
+function metadataOf(
+  type: LicenceType,
+  data: LicenceData,
+  p: { identifier: string; licenceNumber: string; issueDate: string; version: number; issuer: { name: string; creditCode: string }; regionId: string },
+): LicenceMetadata {
+  const holder = data.holders[0]!;
+  return {
+    ZZMC: type.name,
+    ZZLXDM: type.code,
+    ZZBH: p.licenceNumber,
+    ZZBS: p.identifier,
+    ZZBFJG: p.issuer.name,
+    ZZBFJGDM: p.issuer.creditCode,
+    ZZBFRQ: p.issueDate.replaceAll('-', ''),
+    CZZT: data.holders.map((h) => h.name).join('、'),
+    CZZTDM: data.holders.map((h) => h.id).join('、'),
+    CZZTDMLX: HOLDER_ID_TYPE_NAMES[type.holderKind],
+    CZZTDMLXDM: HOLDER_ID_TYPE_CODES[type.holderKind] ?? holder.idTypeCode,
+    ZZYXQQSRQ: data.validFrom.replaceAll('-', ''),
+    ZZYXQJZRQ: data.validUntil ? data.validUntil.replaceAll('-', '') : '长期',
+    ZZDYJGMC: type.definingAuthority.name,
+    ZZDYJGDM: type.definingAuthority.creditCode,
+    ZZBBH: String(p.version).padStart(3, '0'),
+    ZZSSSDDM: p.regionId,
+  };
+}
