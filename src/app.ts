@@ -5,6 +5,7 @@ import { auditRoutes } from './api/audit/audit.routes.js';
 import { caRoutes } from './api/ca/ca.routes.js';
 import { protocolRoutes } from './api/pki/protocol.routes.js';
 import { publicationRoutes } from './api/pki/publication.routes.js';
+import { batchRoutes } from './api/licences/batches.routes.js';
 import { licenceRoutes } from './api/licences/licences.routes.js';
 import { sealingRoutes } from './api/seals/sealing.routes.js';
 import { sealRoutes } from './api/seals/seals.routes.js';
@@ -46,6 +47,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route(API_BASE, sealRoutes(ctx));
   app.route(API_BASE, sealingRoutes(ctx));
   app.route(API_BASE, licenceRoutes(ctx));
+  app.route(API_BASE, batchRoutes(ctx));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -17,6 +17,7 @@ import { padesServices } from './seals/pades-services.js';
 import { SealService } from './seals/seal.service.js';
 import { SealingService } from './seals/sealing.service.js';
 import { DepartmentService } from './departments/department.service.js';
+import { LicenceBatchService } from './licences/batch.service.js';
 import { LicenceService } from './licences/licence.service.js';
 import { LicenceTokenService } from './licences/licence-token.service.js';
 import { LicenceTypeCatalogue } from './licences/licence-type.js';
@@ -40,6 +41,7 @@ export interface AppContext {
   readonly sealing: SealingService;
   readonly licenceTokens: LicenceTokenService;
   readonly licences: LicenceService;
+  readonly licenceBatches: LicenceBatchService;
   /** Database engine actually in use, for readiness reporting. */
   readonly engine: OpenDatabase['engine'];
   close(): Promise<void>;
@@ -73,6 +75,7 @@ export async function createContext(
 
   let backends: Awaited<ReturnType<typeof openKeyBackends>> = new Map();
   const closeAll = async () => {
+    await licenceBatches?.stop();
     await Promise.all([...backends.values()].map((b) => b.close()));
     await database.close();
   };
@@ -85,6 +88,7 @@ export async function createContext(
   let sealing: SealingService;
   let licenceTokens: LicenceTokenService;
   let licences: LicenceService;
+  let licenceBatches: LicenceBatchService;
   try {
     const caConfig = loadCaConfig(config.caConfigFile);
     backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger, { production: config.production });
@@ -103,6 +107,7 @@ export async function createContext(
       name: config.regionName,
       publicBaseUrl: config.publicBaseUrl,
     });
+    licenceBatches = new LicenceBatchService(db, audit, clock, licences, logger);
     await certificates.registerHierarchy(SYSTEM_ACTOR);
     // A status change shows in OCSP and in the CRL at once, not at the next refresh.
     certificates.onStatusChange(async (changed) => {
@@ -131,6 +136,7 @@ export async function createContext(
     sealing,
     licenceTokens,
     licences,
+    licenceBatches,
     engine: database.engine,
     close: closeAll,
   };

@@ -63,6 +63,8 @@ async function main(): Promise<void> {
 
   const stopCrlSchedule = ctx.crls.startSchedule(logger);
   const stopOcspWatch = ctx.ocsp.startWatching();
+  // Batch jobs left half done by a stopped or crashed instance resume here.
+  ctx.licenceBatches.start();
   await ctx.crls.refreshDue();
 
   const app = createApp(ctx);

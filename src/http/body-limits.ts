@@ -4,10 +4,10 @@ import type { Config } from '../config/config.js';
 import { PayloadTooLargeError } from '../errors.js';
 import type { AppEnv } from './app-env.js';
 
-const DOCUMENT_TYPES = /^(application\/pdf|multipart\/form-data|application\/octet-stream)\b/i;
+const DOCUMENT_TYPES = /^(application\/pdf|multipart\/form-data|application\/octet-stream|text\/csv|application\/x-ndjson)\b/i;
 
 /**
- * JSON requests are small; document uploads (PDFs to seal or verify) are not. The limit
+ * JSON requests are small; document uploads (PDFs to seal or verify, batch files) are not. The limit
  * follows the declared Content-Type and is enforced while reading, not after.
  */
 export function requestBodyLimits(config: Pick<Config, 'maxJsonBodyBytes' | 'maxDocumentBytes'>): MiddlewareHandler<AppEnv> {

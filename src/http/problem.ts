@@ -41,6 +41,10 @@ export const ProblemSchema = z
       .array(z.object({ location: z.string(), message: z.string() }))
       .optional()
       .openapi({ description: 'Each field that failed validation' }),
+    details: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'Machine-readable facts about this error, e.g. `problems` (path, code, message) for licence data' }),
   })
   .openapi('Problem');
 
@@ -51,6 +55,7 @@ export interface ProblemParts {
   code: string;
   detail: string;
   errors?: Problem['errors'];
+  details?: Record<string, unknown>;
   /** True for failures we did not anticipate: the client gets an opaque message, the log gets the cause. */
   unexpected: boolean;
 }
@@ -58,8 +63,15 @@ export interface ProblemParts {
 /** Turns anything thrown into the parts of an RFC 9457 problem, without leaking internals. */
 export function problemFromError(error: unknown): ProblemParts {
   if (error instanceof AppError) {
-    const errors = error.details?.errors as Problem['errors'] | undefined;
-    return { status: STATUS_BY_KIND[error.kind], code: error.code, detail: error.message, errors, unexpected: false };
+    const { errors, ...details } = (error.details ?? {}) as { errors?: Problem['errors'] } & Record<string, unknown>;
+    return {
+      status: STATUS_BY_KIND[error.kind],
+      code: error.code,
+      detail: error.message,
+      errors,
+      ...(Object.keys(details).length > 0 ? { details } : {}),
+      unexpected: false,
+    };
   }
   if (error instanceof HTTPException) {
     if (error.status === 400 && /json/i.test(error.message)) {
@@ -90,6 +102,7 @@ export function problemResponse(c: Context, parts: Omit<ProblemParts, 'unexpecte
     instance: c.req.path,
     requestId: c.get('requestId') as string | undefined,
     ...(parts.errors ? { errors: parts.errors } : {}),
+    ...(parts.details ? { details: parts.details } : {}),
   };
   const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
   if (parts.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="api"';

@@ -509,12 +509,18 @@ export class LicenceService {
     return { licence: this.toLicence(earlier), replayed: true };
   }
 
-  private async issuerOf(actor: IssuerActor, type: LicenceType): Promise<{ name: string; creditCode: string }> {
+  /** Throws LicenceTypeNotAuthorised unless the department has the issue right to the type. */
+  async assertMayIssue(actor: IssuerActor, typeCode: string): Promise<void> {
+    const type = this.catalogue.require(typeCode);
     if (!(await repo.hasPermission(this.db, actor.departmentId, type.code, 'issue'))) {
       throw new PermissionDeniedError('LicenceTypeNotAuthorised', `Your department may not issue ${type.name} (${type.code})`, {
         details: { typeCode: type.code },
       });
     }
+  }
+
+  private async issuerOf(actor: IssuerActor, type: LicenceType): Promise<{ name: string; creditCode: string }> {
+    await this.assertMayIssue(actor, type.code);
     const department = await findDepartment(this.db, actor.departmentId);
     if (!department?.credit_code) {
       throw new ConflictError('IssuerWithoutCreditCode', 'An issuing department needs a unified social credit code (it is part of the licence identifier)');
