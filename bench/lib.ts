@@ -94,3 +94,29 @@ async function waitUntilHealthy(baseUrl: string, child: ChildProcess, deadline: 
   }
   throw new Error('the service did not start');
 }
+
+/**
+ * A fresh PostgreSQL database for one benchmark (dropped by the returned function), so runs
+ * do not meet each other's rows or keys. Undefined when BENCH_DATABASE_URL is not set.
+ */
+export async function freshBenchDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const base = process.env.BENCH_DATABASE_URL;
+  if (!base) return undefined;
+  const { default: pg } = await import('pg');
+  const name = `bench_${Date.now()}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}

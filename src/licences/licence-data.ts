@@ -89,9 +89,7 @@ export function chinaDate(instant: Date): string {
 export function validateLicenceData(type: LicenceType, input: LicenceDataParams, today: Date): LicenceData {
   const compiled = compile(type);
   const problems: LicenceDataProblem[] = [];
-  const problem = (path: string, code: LicenceDataProblemCode, message: string) => {
-    problems.push({ path, code, message: `${path}: ${message}` });
-  };
+  const problem = collector(problems);
   const params: Partial<Record<keyof LicenceDataParams, unknown>> = isRecord(input) ? input : {};
 
   const holders = validateHolders(type, params.holders, today, problem);
@@ -107,6 +105,12 @@ export function validateLicenceData(type: LicenceType, input: LicenceDataParams,
 }
 
 type Report = (path: string, code: LicenceDataProblemCode, message: string) => void;
+
+function collector(problems: LicenceDataProblem[]): Report {
+  return (path, code, message) => {
+    problems.push({ path, code, message: `${path}: ${message}` });
+  };
+}
 
 const CHINA_STANDARD_TIME_OFFSET_MS = 8 * 60 * 60 * 1000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -250,17 +254,13 @@ function validateFields(compiled: CompiledType, value: unknown, today: Date, pro
 function normaliseField(field: CompiledField, raw: unknown, path: string, today: Date, problem: Report): string | undefined {
   const { spec } = field;
   const label = spec.label;
-  const absent = () => {
-    if (spec.required) problem(path, 'required', `${label} is required`);
-    return undefined;
-  };
-  if (isAbsent(raw)) return absent();
+  if (isAbsent(raw)) return absent(field, path, problem);
   if (spec.type === 'integer') return normaliseInteger(field, raw, path, problem);
   if (spec.type === 'money') return normaliseMoney(field, raw, path, problem);
 
   const trimmed = checkString(raw, path, label, problem);
   if (trimmed === undefined) return undefined;
-  if (trimmed === '') return absent();
+  if (trimmed === '') return absent(field, path, problem);
 
   switch (spec.type) {
     case 'text':
@@ -302,6 +302,11 @@ function normaliseField(field: CompiledField, raw: unknown, path: string, today:
     default:
       return undefined;
   }
+}
+
+function absent(field: CompiledField, path: string, problem: Report): undefined {
+  if (field.spec.required) problem(path, 'required', `${field.spec.label} is required`);
+  return undefined;
 }
 
 function normaliseInteger(field: CompiledField, raw: unknown, path: string, problem: Report): string | undefined {
@@ -369,8 +374,9 @@ function validateValidity(
   today: Date,
   problem: Report,
 ): { validFrom: string | undefined; validUntil: string | null } {
-  let validFrom: string | undefined = chinaDate(today);
-  if (!isAbsent(fromRaw)) {
+  let validFrom: string | undefined;
+  if (isAbsent(fromRaw)) validFrom = chinaDate(today);
+  else {
     const text = typeof fromRaw === 'string' ? fromRaw.trim() : undefined;
     if (text === undefined) problem('validFrom', 'not-a-string', 'validFrom must be a date written YYYY-MM-DD');
     else if (!isDate(text)) problem('validFrom', 'not-a-date', 'validFrom must be a calendar date written YYYY-MM-DD');
@@ -449,10 +455,11 @@ function isDate(text: string): boolean {
   const month = Number(match[2]);
   const day = Number(match[3]);
   if (month < 1 || month > 12 || day < 1) return false;
-  const date = new Date(Date.UTC(2000, month, 0));
-  date.setUTCFullYear(year, month, 0); // day 0 of the next month: the last day of this one
-  return day <= date.getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Code points, so that a character outside the BMP counts once. */
 function countCharacters(text: string): number {

@@ -10,31 +10,16 @@
  * `re` operators, one per run of dark modules, not one drawing call per module.
  */
 import {
-  closePath,
-  fill,
   PDFDocument,
   type PDFFont,
   PDFName,
-  PDFNumber,
-  PDFOperator,
-  PDFOperatorNames,
   type PDFPage,
-  popGraphicsState,
-  pushGraphicsState,
   rgb,
-  setFillingRgbColor,
 } from '@cantoo/pdf-lib';
 import QRCode from 'qrcode';
 import { embedCjkFont } from '../pdf/cjk-font.js';
 import type { LicenceData } from './licence-data.js';
-import type { LicenceLayout, LicenceType } from './licence-type.js';
-
-/** Page sizes in points (1 pt = 1/72 in). 'card' is A6 landscape, the size of a certificate booklet page. */
-export const PAGE_SIZES: Record<LicenceLayout['page'], readonly [number, number]> = {
-  'A4-portrait': [595.28, 841.89],
-  'A4-landscape': [841.89, 595.28],
-  card: [419.53, 297.64],
-};
+import { LICENCE_PAGE_SIZES, type LicenceLayout, type LicenceType } from './licence-type.js';
 
 /** The GB/T 36903 items written to the file's metadata (gb-standards.md §1.3), by their pinyin codes. */
 export interface LicenceMetadata {
@@ -75,11 +60,12 @@ const INK = rgb(0.1, 0.1, 0.12);
 const GREY = rgb(0.35, 0.35, 0.38);
 const FRAME = rgb(0.55, 0.42, 0.2);
 const QR_ERROR_CORRECTION = 'M';
+const QR_MASK_PATTERN = 2;
 
 export async function renderLicencePdf(params: LicenceRenderParams): Promise<Uint8Array> {
   const { type, data, issuedAt } = params;
   const { layout } = type;
-  const [width, height] = PAGE_SIZES[layout.page];
+  const { width, height } = LICENCE_PAGE_SIZES[layout.page];
   const doc = await PDFDocument.create({ updateMetadata: false });
   const font = await embedCjkFont(doc, params.identifier);
   const page = doc.addPage([width, height]);
@@ -88,7 +74,7 @@ export async function renderLicencePdf(params: LicenceRenderParams): Promise<Uin
   drawCentred(page, font, layout.title.text, layout.title.size, layout.title.y, width, INK);
   if (layout.subtitle) drawCentred(page, font, layout.subtitle.text, layout.subtitle.size, layout.subtitle.y, width, GREY);
   drawBody(page, font, layout.body, faceLines(params));
-  drawQr(page, font, params.verifyUrl, layout.qr);
+  drawQr(doc, page, font, params.verifyUrl, layout.qr);
   drawIssuer(page, font, layout.issuer, params.issuerName, params.issueDate);
   drawFooter(page, font, layout.footer, width, params.licenceNumber, params.identifier);
 
@@ -116,7 +102,7 @@ function faceLines({ type, data }: LicenceRenderParams): FaceLine[] {
     if (value !== undefined) lines.push({ label: field.label, value });
   }
   if (type.validity.kind !== 'permanent') {
-    lines.push({ label: '有效期限', value: data.validUntil ? `${chineseDate(data.validFrom)}至${chineseDate(data.validUntil)}` : `${chineseDate(data.validFrom)}起长期` });
+    lines.push({ label: type.validityLabel?.label ?? '有效期限', value: data.validUntil ? `${chineseDate(data.validFrom)}至${chineseDate(data.validUntil)}` : `${chineseDate(data.validFrom)}起长期` });
   }
   return lines;
 }
@@ -137,13 +123,21 @@ function drawBody(page: PDFPage, font: PDFFont, body: LicenceLayout['body'], lin
 export function wrap(font: PDFFont, text: string, size: number, maxWidth: number): string[] {
   const out: string[] = [];
   for (const paragraph of text.split('\n')) {
+    if (font.widthOfTextAtSize(paragraph, size) <= maxWidth) {
+      out.push(paragraph);
+      continue;
+    }
     let line = '';
+    let width = 0;
     for (const ch of paragraph) {
-      if (line && font.widthOfTextAtSize(line + ch, size) > maxWidth) {
+      const advance = font.widthOfTextAtSize(ch, size);
+      if (line && width + advance > maxWidth) {
         out.push(line);
         line = '';
+        width = 0;
       }
       line += ch;
+      width += advance;
     }
     out.push(line);
   }
@@ -163,16 +157,20 @@ function drawFrame(page: PDFPage, width: number, height: number): void {
 }
 
 /**
- * The QR code as one filled path: a rectangle per horizontal run of dark modules. The quiet
- * zone (4 modules, ISO/IEC 18004 §6.3.8) is left blank around `size`, inside the box.
+ * The QR code as one filled path: a rectangle per horizontal run of dark modules, written as
+ * a content stream of its own (thousands of numbers: formatting them through pdf-lib's
+ * operator objects cost more than the rest of the page). The quiet zone (4 modules,
+ * ISO/IEC 18004 §6.3.8) is left blank around it, inside the box. One byte-mode segment and a
+ * fixed mask pattern: the segment optimiser and the mask search (all eight masks scored)
+ * only shave a few modules off a code that is already small.
  */
-function drawQr(page: PDFPage, font: PDFFont, text: string, box: LicenceLayout['qr']): void {
-  const qr = QRCode.create(text, { errorCorrectionLevel: QR_ERROR_CORRECTION });
+function drawQr(doc: PDFDocument, page: PDFPage, font: PDFFont, text: string, box: LicenceLayout['qr']): void {
+  const qr = QRCode.create([{ data: Buffer.from(text, 'utf8'), mode: 'byte' }], { errorCorrectionLevel: QR_ERROR_CORRECTION, maskPattern: QR_MASK_PATTERN });
   const count = qr.modules.size;
   const module = box.size / (count + 8);
   const left = box.x + 4 * module;
   const top = box.y + box.size - 4 * module;
-  const operators: PDFOperator[] = [pushGraphicsState(), setFillingRgbColor(0, 0, 0)];
+  const parts: string[] = ['q 0 0 0 rg'];
   for (let row = 0; row < count; row++) {
     let col = 0;
     while (col < count) {
@@ -182,23 +180,19 @@ function drawQr(page: PDFPage, font: PDFFont, text: string, box: LicenceLayout['
       }
       const start = col;
       while (col < count && qr.modules.data[row * count + col]) col++;
-      operators.push(rectangle(left + start * module, top - (row + 1) * module, (col - start) * module, module));
+      parts.push(`${fixed(left + start * module)} ${fixed(top - (row + 1) * module)} ${fixed((col - start) * module)} ${fixed(module)} re`);
     }
   }
-  operators.push(closePath(), fill(), popGraphicsState());
-  page.pushOperators(...operators);
+  parts.push('f Q');
+  page.node.addContentStream(doc.context.register(doc.context.flateStream(parts.join('\n'))));
   const caption = '扫码核验 Scan to verify';
   const size = Math.max(6, Math.min(8, box.size / 14));
   const captionWidth = font.widthOfTextAtSize(caption, size);
   page.drawText(caption, { x: box.x + (box.size - captionWidth) / 2, y: box.y - size, size, font, color: GREY });
 }
 
-function rectangle(x: number, y: number, w: number, h: number): PDFOperator {
-  return PDFOperator.of(PDFOperatorNames.AppendRectangle, [x, y, w, h].map((n) => PDFNumber.of(round(n))));
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
+function fixed(n: number): string {
+  return (Math.round(n * 1000) / 1000).toString();
 }
 
 function drawIssuer(page: PDFPage, font: PDFFont, block: LicenceLayout['issuer'], issuerName: string, issueDate: string): void {

@@ -161,8 +161,8 @@ export const LICENCE_CONTENT_GAP = 4;
  */
 export const ISSUER_LINE_SPACING = 1.5;
 export const ISSUER_LINES = 3;
-/** Width budget of the issuer block in ems of issuer.size (a 16-character authority name). */
-export const ISSUER_WIDTH_EMS = 16;
+/** Width budget of the issuer block in ems of issuer.size: an 18-character authority name such as 山西省太原市小店区行政审批服务管理局. */
+export const ISSUER_WIDTH_EMS = 18;
 /** The footer: 证照编号 on a line 1.4 × size above the e-licence identifier line (baseline y). */
 export const FOOTER_LINE_SPACING = 1.4;
 /** The caption licence-pdf.ts writes under the QR code, size clamp(qr.size / 14, 6, 8). */
