@@ -7,6 +7,8 @@ import { InvalidInputError } from '../errors.js';
 import { toPem } from '../pki/pem.js';
 import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../signing/key-backend.js';
 import { CONSOLE_ACTOR } from './cli-context.js';
+import type { BatchJob, BatchProgress } from '../licences/batch.service.js';
+import type { PadesLevel } from '../pades/sign-pdf.js';
 
 export interface CommandOutput {
   /** Process exit code: 0 success, 1 a check failed. */
@@ -60,6 +62,30 @@ function parseSubject(text: string): Record<string, string> {
 }
 
 const ok = (json: unknown, text: string): CommandOutput => ({ exitCode: 0, json, text });
+
+/** A progress line on stderr (only on a terminal), redrawn at most ten times a second. */
+function progressBar(): (progress: BatchProgress) => void {
+  if (!process.stderr.isTTY) return () => {};
+  let drawn = 0;
+  return ({ processed, succeeded, failed, total }) => {
+    const now = Date.now();
+    if (now - drawn < 100 && processed !== total) return;
+    drawn = now;
+    const width = 30;
+    const share = total ? processed / total : 0;
+    const bar = total ? `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${Math.floor(share * 100)}% ` : '';
+    process.stderr.write(`\r${bar}${processed} rows, ${succeeded} issued, ${failed} failed`);
+  };
+}
+
+function batchOutcome(job: BatchJob): CommandOutput {
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const text =
+    job.status === 'completed'
+      ? `Batch ${job.id} completed: ${job.succeededRows} licences issued, ${job.failedRows} rows failed (see GET /api/v1/licence-batches/${job.id}/rows?status=failed)`
+      : `Batch ${job.id} is ${job.status} after ${job.processedRows} rows; resume with: npm run cli -- licences batch-resume --job ${job.id}`;
+  return { exitCode: job.status === 'completed' && job.failedRows === 0 ? 0 : 1, json: job, text };
+}
 
 export const COMMANDS: Record<string, Command> = {
   'departments create': {
@@ -188,6 +214,51 @@ export const COMMANDS: Record<string, Command> = {
       }
       const record = await ctx.certificates.revoke(CONSOLE_ACTOR, required(o, 'serial'), reason);
       return ok({ serialNumber: record.serialNumber, status: record.status, revokedAt: record.revokedAt }, `Revoked ${record.serialNumber} (${reason}); the CRL was republished`);
+    },
+  },
+  'licences types': {
+    usage: 'licences types',
+    async run(ctx) {
+      const types = ctx.licences.catalogue.list();
+      return ok(
+        types.map((t) => ({ code: t.code, name: t.name, nameEn: t.nameEn, holderKind: t.holderKind, sealType: t.sealType })),
+        types.map((t) => `${t.code}  ${t.name} (${t.nameEn}), sealed with the ${t.sealType} seal`).join('\n'),
+      );
+    },
+  },
+  'licences grant': {
+    usage: 'licences grant --department <id> --type <type code> [--permission issue|read]',
+    async run(ctx, o) {
+      const permission = typeof o.permission === 'string' ? o.permission : 'issue';
+      if (permission !== 'issue' && permission !== 'read') throw new InvalidInputError('InvalidPermission', '--permission must be issue or read');
+      const departmentId = requiredId(o, 'department');
+      const type = ctx.licences.catalogue.require(required(o, 'type'));
+      await ctx.licences.grantPermission(CONSOLE_ACTOR, departmentId, type.code, permission);
+      return ok({ departmentId, typeCode: type.code, permission }, `Department ${departmentId} may now ${permission} ${type.name}`);
+    },
+  },
+  'licences batch': {
+    usage: 'licences batch --department <id> --type <type code> --file <path.csv|path.ndjson> [--level B-B|B-T|B-LT|B-LTA] [--key <idempotency key>]',
+    async run(ctx, o) {
+      const file = required(o, 'file');
+      const format = file.toLowerCase().endsWith('.ndjson') || file.toLowerCase().endsWith('.jsonl') ? 'ndjson' : 'csv';
+      const level = (typeof o.level === 'string' ? o.level : 'B-T') as PadesLevel;
+      if (!['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(level)) throw new InvalidInputError('InvalidLevel', '--level must be B-B, B-T, B-LT or B-LTA');
+      const actor = { ...CONSOLE_ACTOR, departmentId: requiredId(o, 'department') };
+      const { job } = await ctx.licenceBatches.submit(actor, {
+        typeCode: required(o, 'type'),
+        format,
+        level,
+        content: readFileSync(file),
+        ...(typeof o.key === 'string' ? { idempotencyKey: o.key } : {}),
+      });
+      return batchOutcome(await ctx.licenceBatches.run(job.id, progressBar()));
+    },
+  },
+  'licences batch-resume': {
+    usage: 'licences batch-resume --job <id>',
+    async run(ctx, o) {
+      return batchOutcome(await ctx.licenceBatches.run(requiredId(o, 'job'), progressBar()));
     },
   },
   'audit verify': {

@@ -15,7 +15,7 @@ The CLI reads the same environment as the service (DATABASE_URL, DATA_DIR, ...).
 With the embedded database, stop the service first: only one process may open it.
 Exit codes: 0 done, 1 a check failed, 2 bad usage or refused input.`;
 
-const STRING_OPTIONS = ['name', 'credit-code', 'roles', 'region', 'role', 'department', 'label', 'expires', 'key', 'ca', 'profile', 'csr', 'generate-key', 'subject', 'days', 'serial', 'reason', 'status'];
+const STRING_OPTIONS = ['name', 'credit-code', 'roles', 'region', 'role', 'department', 'label', 'expires', 'key', 'ca', 'profile', 'csr', 'generate-key', 'subject', 'days', 'serial', 'reason', 'status', 'type', 'permission', 'file', 'level', 'job'];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -3,7 +3,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../config/config.js';
-import { createContext } from '../context.js';
+import { type AppContext, createContext } from '../context.js';
+import type { Actor } from '../audit/audit.service.js';
+import type { IssuerActor, Licence } from '../licences/licence.service.js';
+import { residentIdCheckCharacter } from '../pki/resident-id.js';
+import { SAMPLE_LICENCES } from './sample-licences.js';
 import { creditCodeCheckCharacter } from '../pki/credit-code.js';
 import { toPem } from '../pki/pem.js';
 import type { PadesLevel } from '../pades/sign-pdf.js';
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
         sealed.push({ file, signatures: n, level, sealCodes: order.slice(0, n).map((s) => s.sealCode) });
       }
     }
+    const licences = await demoLicences(ctx, console, actor, out, [licenceSeal.id, businessSeal.id]);
     const revoked = await ctx.seals.revoke(console, businessSeal.id, 'cessationOfOperation');
 
     const root = ctx.hierarchy.root;
@@ -80,15 +85,84 @@ async function main(): Promise<void> {
       writeFileSync(path.join(out, file), toPem(certificate.der, 'CERTIFICATE'));
       seals.push({ code: seal.sealCode, name: seal.name, status: seal.status, certificate: file });
     }
-    const manifest = { root: 'root.pem', chain: 'chain.pem', seals, sealed, sample: 'sample.pdf' };
+    const manifest = { root: 'root.pem', chain: 'chain.pem', seals, sealed, sample: 'sample.pdf', licences: licences.entries, licenceBatch: licences.batch };
     writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     process.stdout.write(
-      `Demo written to ${out}: ${sealed.length} sealed PDFs, seals ${seals.map((s) => `${s.code} (${s.status})`).join(', ')}.\n` +
+      `Demo written to ${out}: ${sealed.length} sealed PDFs, ${licences.entries.length} licences, seals ${seals.map((s) => `${s.code} (${s.status})`).join(', ')}.\n` +
         `Serve it: DATA_DIR=${path.join(out, 'data')} npm start\n`,
     );
   } finally {
     await ctx.close();
   }
+}
+
+/**
+ * One licence of every shipped type (the business licence alongside a paper one), then one
+ * suspended, one revoked, one re-issued, and a small batch of paper licences with a bad row.
+ */
+async function demoLicences(ctx: AppContext, console: Actor, actor: IssuerActor, out: string, sealIds: string[]) {
+  mkdirSync(path.join(out, 'licences'), { recursive: true });
+  const types = ctx.licences.catalogue.list();
+  // Seals of their own for licences (the newest active seal of a type seals it), so that the
+  // business seal revoked later in the demo is not one that sealed a licence.
+  for (const sealType of new Set(types.map((t) => t.sealType))) {
+    sealIds.push((await ctx.seals.create(console, { ownerDepartmentId: actor.departmentId, type: sealType })).id);
+  }
+  const issued = new Map<string, Licence>();
+  for (const type of types) {
+    await ctx.licences.grantPermission(console, actor.departmentId, type.code, 'issue');
+    const sample = SAMPLE_LICENCES[type.slug];
+    if (!sample) continue;
+    const { licence } = await ctx.licences.issue(actor, { typeCode: type.code, ...sample, level: 'B-T' });
+    issued.set(type.slug, licence);
+  }
+  const bySlug = (slug: string) => issued.get(slug)!.identifier;
+  await ctx.licences.changeStatus(actor, bySlug('disability-certificate'), 'suspend', '持证人残疾等级复核期间暂扣');
+  await ctx.licences.changeStatus(actor, bySlug('tax-payment-certificate'), 'revoke', '原完税凭证作废');
+  const { licence: reissued } = await ctx.licences.reissue(actor, bySlug('constructor-registration'), {
+    reason: '变更聘用企业',
+    fields: { ...SAMPLE_LICENCES['constructor-registration']!.fields, employer: '中铁十二局集团有限公司' },
+  });
+  const disability = types.find((t) => t.slug === 'disability-certificate')!;
+  const csv = [
+    'licenceNumber,issueDate,validFrom,holderName,holderId,sex,disabilityCategory,disabilityGrade,address',
+    `14010720180001,2018-04-02,2018-04-02,周建平,${sampleId('14010719650302001')},男,视力,二级,太原市迎泽区迎泽大街1号`,
+    `14010720180002,2018-04-09,2018-04-09,吴秀兰,14010719700817002X,女,听力,四级,太原市迎泽区双塔西街8号`,
+    `14010720180003,2018-05-16,2018-05-16,郑晓东,${sampleId('14010719851130003')},男,肢体,三级,太原市万柏林区和平北路20号`,
+  ].join('\n');
+  const { job } = await ctx.licenceBatches.submit(actor, { typeCode: disability.code, format: 'csv', level: 'B-T', content: Buffer.from(csv), idempotencyKey: 'demo-batch' });
+  const batch = await ctx.licenceBatches.run(job.id);
+  const batchRows = await ctx.licenceBatches.rows(actor, job.id, true, { afterRow: 0, limit: 100 });
+
+  const identifiers = [...[...issued.values()].map((l) => l.identifier), reissued.identifier, ...batchRows.flatMap((r) => (r.identifier ? [r.identifier] : []))];
+  const entries = [];
+  for (const identifier of identifiers) {
+    const { licence, pdf } = await ctx.licences.file(actor, identifier);
+    const file = `licences/${identifier}.pdf`;
+    writeFileSync(path.join(out, file), pdf);
+    entries.push({
+      identifier,
+      type: licence.typeCode,
+      typeName: licence.typeName,
+      licenceNumber: licence.licenceNumber,
+      status: licence.status,
+      file,
+      verifyUrl: licence.verifyUrl,
+      holderName: licence.holders.map((h) => h.name).join('、'),
+      channel: licence.channel,
+      ...(licence.paperNumber ? { paperNumber: licence.paperNumber } : {}),
+      ...(licence.supersedes ? { supersedes: licence.supersedes } : {}),
+      ...(licence.supersededBy ? { supersededBy: licence.supersededBy } : {}),
+    });
+  }
+  return {
+    entries,
+    batch: { id: batch.id, status: batch.status, rows: batch.totalRows, succeeded: batch.succeededRows, failed: batch.failedRows, results: batchRows },
+  };
+}
+
+function sampleId(body17: string): string {
+  return body17 + residentIdCheckCharacter(body17);
 }
 
 await main();

@@ -44,6 +44,7 @@ export interface BatchProgress {
 /** How long a runner owns a job without renewing; another instance takes over after that. */
 const LEASE_MS = 60_000;
 const RENEW_EVERY_MS = 15_000;
+const ROWS_IN_FLIGHT = 4;
 
 /**
  * Batch digitisation of paper licences. A job is stored with its input in one transaction;
@@ -213,20 +214,38 @@ export class LicenceBatchService {
     const progress: BatchProgress = { processed: job.processed_rows, succeeded: job.succeeded_rows, failed: job.failed_rows, total: job.total_rows };
     let lastRenewal = Date.now();
     let rowCount = 0;
+    // A few rows in flight at once: while one waits for the database, another renders and seals.
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
     for await (const row of batchRows(input.content, job.format, type)) {
       rowCount = row.rowNumber;
-      if (this.stopped) return this.release(jobId);
+      if (this.stopped || failure) break;
       if (done.has(row.rowNumber)) continue;
       if (Date.now() - lastRenewal > RENEW_EVERY_MS) {
-        if (!(await this.renew(jobId))) return this.job(jobId); // another runner took over
+        if (!(await this.renew(jobId))) {
+          await Promise.allSettled(inFlight);
+          return this.job(jobId); // another runner took over
+        }
         lastRenewal = Date.now();
       }
-      const ok = await this.processRow(actor, job, row);
-      progress.processed++;
-      if (ok) progress.succeeded++;
-      else progress.failed++;
-      onProgress?.(progress);
+      const task = this.processRow(actor, job, row).then(
+        (ok) => {
+          progress.processed++;
+          if (ok) progress.succeeded++;
+          else progress.failed++;
+          onProgress?.(progress);
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+      if (inFlight.size >= ROWS_IN_FLIGHT) await Promise.race(inFlight);
     }
+    await Promise.allSettled(inFlight);
+    if (failure) throw failure; // infrastructure trouble: the lease lapses and a later run resumes
+    if (this.stopped) return this.release(jobId);
     const finishedAt = this.clock.now();
     await this.db.transaction().execute(async (trx) => {
       await trx
