@@ -7,6 +7,7 @@ import { protocolRoutes } from './api/pki/protocol.routes.js';
 import { publicationRoutes } from './api/pki/publication.routes.js';
 import { batchRoutes } from './api/licences/batches.routes.js';
 import { licenceRoutes } from './api/licences/licences.routes.js';
+import { checkRoutes } from './api/public/check.routes.js';
 import { sealingRoutes } from './api/seals/sealing.routes.js';
 import { sealRoutes } from './api/seals/seals.routes.js';
 import { departmentRoutes } from './api/departments/departments.routes.js';
@@ -38,6 +39,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route('/', docsRoutes());
   app.route('/', publicationRoutes(ctx));
   app.route('/', protocolRoutes(ctx));
+  app.route('/', checkRoutes(ctx));
 
   app.use(`${API_BASE}/*`, requestBodyLimits(ctx.config));
   app.use(`${API_BASE}/*`, authenticate(ctx.apiKeys));

@@ -19,6 +19,7 @@ import { SealingService } from './seals/sealing.service.js';
 import { DepartmentService } from './departments/department.service.js';
 import { LicenceBatchService } from './licences/batch.service.js';
 import { LicenceService } from './licences/licence.service.js';
+import { LicenceCheckService } from './licences/licence-check.service.js';
 import { LicenceTokenService } from './licences/licence-token.service.js';
 import { LicenceTypeCatalogue } from './licences/licence-type.js';
 
@@ -42,6 +43,7 @@ export interface AppContext {
   readonly licenceTokens: LicenceTokenService;
   readonly licences: LicenceService;
   readonly licenceBatches: LicenceBatchService;
+  readonly licenceChecks: LicenceCheckService;
   /** Database engine actually in use, for readiness reporting. */
   readonly engine: OpenDatabase['engine'];
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function createContext(
   let backends: Awaited<ReturnType<typeof openKeyBackends>> = new Map();
   const closeAll = async () => {
     await licenceBatches?.stop();
+    await licenceChecks?.close();
     await Promise.all([...backends.values()].map((b) => b.close()));
     await database.close();
   };
@@ -89,6 +92,7 @@ export async function createContext(
   let licenceTokens: LicenceTokenService;
   let licences: LicenceService;
   let licenceBatches: LicenceBatchService;
+  let licenceChecks: LicenceCheckService;
   try {
     const caConfig = loadCaConfig(config.caConfigFile);
     backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger, { production: config.production });
@@ -108,6 +112,7 @@ export async function createContext(
       publicBaseUrl: config.publicBaseUrl,
     });
     licenceBatches = new LicenceBatchService(db, audit, clock, licences, logger);
+    licenceChecks = new LicenceCheckService(db, clock, logger, licences, licenceTokens);
     await certificates.registerHierarchy(SYSTEM_ACTOR);
     // A status change shows in OCSP and in the CRL at once, not at the next refresh.
     certificates.onStatusChange(async (changed) => {
@@ -137,6 +142,7 @@ export async function createContext(
     licenceTokens,
     licences,
     licenceBatches,
+    licenceChecks,
     engine: database.engine,
     close: closeAll,
   };

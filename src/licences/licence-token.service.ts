@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomBytes, verify as verifySignature } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema/database.js';
@@ -111,7 +111,7 @@ export class LicenceTokenService {
 
   private async createKey(actor: Actor, retireOthers: boolean): Promise<SigningKey> {
     const now = this.clock.now();
-    const alias = `licence-token-${now.getTime().toString(36)}`;
+    const alias = `licence-token-${now.getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
     const keys = await this.backend.generateKeyPair(alias, 'ECDSA-P256');
     const jwk = publicPart(await this.backend.crypto.subtle.exportKey('jwk', keys.publicKey));
     const kid = keyIdOf(jwk);

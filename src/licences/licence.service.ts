@@ -270,10 +270,13 @@ export class LicenceService {
     return events.map((e) => ({ action: e.action, from: e.from_status, to: e.to_status, reason: e.reason, departmentId: e.department_id, at: e.at }));
   }
 
-  /** A licence without any access check: for public status pages, which mask what they show. */
-  async publicRecord(identifier: string): Promise<Licence | null> {
+  /**
+   * A licence without any access check, with the content hash its QR token vouches for: for
+   * public check pages, which mask what they show.
+   */
+  async publicRecord(identifier: string): Promise<{ licence: Licence; contentSha256: string } | null> {
     const row = await repo.findLicenceByIdentifier(this.db, identifier);
-    return row ? this.toLicence(row) : null;
+    return row ? { licence: this.toLicence(row), contentSha256: row.content_sha256 } : null;
   }
 
   async fileSha256Of(identifier: string): Promise<string | null> {

@@ -136,6 +136,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('licence_counters_pk', ['type_code', 'region_id', 'year'])
     .execute();
 
+  // A QR scan of the public check page: which licence and what the page said, nothing about who scanned.
+  await db.schema
+    .createTable('licence_scans')
+    .addColumn('id', 'bigserial', (c) => c.primaryKey())
+    .addColumn('identifier', 'text')
+    .addColumn('outcome', 'text', (c) => c.notNull())
+    .addColumn('at', 'timestamptz', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('licence_scans_identifier_idx').on('licence_scans').columns(['identifier', 'at']).execute();
+
   await db.schema
     .createTable('licence_batch_rows')
     .addColumn('job_id', 'uuid', (c) => c.notNull().references('licence_batch_jobs.id'))
@@ -152,6 +162,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [
     'licence_batch_rows',
+    'licence_scans',
     'licence_counters',
     'licence_events',
     'licence_holders',

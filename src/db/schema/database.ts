@@ -15,6 +15,7 @@ import type {
   LicenceFilesTable,
   LicenceHoldersTable,
   LicencesTable,
+  LicenceScansTable,
   LicenceTokenKeysTable,
 } from './licences.table.js';
 
@@ -39,6 +40,7 @@ export interface DatabaseSchema {
   licence_batch_jobs: LicenceBatchJobsTable;
   licence_batch_inputs: LicenceBatchInputsTable;
   licence_batch_rows: LicenceBatchRowsTable;
+  licence_scans: LicenceScansTable;
 }
 
 export type Database = Kysely<DatabaseSchema>;

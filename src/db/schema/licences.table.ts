@@ -148,3 +148,11 @@ export interface LicenceBatchRowsTable {
 export type LicenceRow = Selectable<LicencesTable>;
 export type NewLicenceRow = Insertable<LicencesTable>;
 export type BatchJobRow = Selectable<LicenceBatchJobsTable>;
+
+export interface LicenceScansTable {
+  id: Generated<number>;
+  /** Null when the token could not be read. */
+  identifier: string | null;
+  outcome: string;
+  at: Date;
+}
