@@ -284,6 +284,40 @@ export class LicenceService {
     return row?.file_sha256 ?? null;
   }
 
+  /**
+   * Checks licence data an accepting department already holds against the registry, answering
+   * with the result codes of the provincial sharing platforms (gb-standards.md §1.6): 0 correct
+   * and valid, 1 correct but not yet in force, 2 correct but suspended, 3 correct but no longer
+   * valid (revoked, cancelled, expired, superseded), 4 not enough to check, 5 no such licence,
+   * 6 no licence data given, 7 some data wrong. Nothing about the holder is returned.
+   */
+  async checkData(params: LicenceDataCheckParams): Promise<LicenceDataCheck> {
+    const given = [params.identifier, params.licenceNumber, params.holderId, params.holderName].some((v) => v?.trim());
+    if (!given) return dataCheck(6, null);
+    let row: LicenceRow | undefined;
+    if (params.identifier?.trim()) {
+      row = await repo.findLicenceByIdentifier(this.db, params.identifier.trim());
+    } else if (params.licenceNumber?.trim() && params.typeCode) {
+      const rows = await repo.findByLicenceNumber(this.db, params.licenceNumber.trim(), params.typeCode);
+      row = rows.find((r) => !r.superseded_by) ?? rows[rows.length - 1];
+    } else {
+      return dataCheck(4, null);
+    }
+    if (!row || (params.typeCode && row.type_code !== params.typeCode)) return dataCheck(5, null);
+    const holders = row.holders;
+    const mismatched =
+      (params.licenceNumber?.trim() && params.licenceNumber.trim() !== row.licence_number) ||
+      (params.holderId?.trim() && !holders.some((h) => h.id === params.holderId!.trim().toUpperCase())) ||
+      (params.holderName?.trim() && !holders.some((h) => h.name === params.holderName!.trim().normalize('NFC')));
+    const licence = this.toLicence(row);
+    if (mismatched) return dataCheck(7, null);
+    const today = chinaDate(this.clock.now());
+    if (licence.status === 'valid' && licence.validFrom > today) return dataCheck(1, licence);
+    if (licence.status === 'valid') return dataCheck(0, licence);
+    if (licence.status === 'suspended') return dataCheck(2, licence);
+    return dataCheck(3, licence);
+  }
+
   async statistics() {
     const today = chinaDate(this.clock.now());
     const [counts, expired] = await Promise.all([repo.countLicences(this.db), repo.countExpired(this.db, today)]);
@@ -559,6 +593,43 @@ export class LicenceService {
     if (await this.hasFullAccess(actor, row)) return { licence, full: true };
     return { licence: maskLicence(licence), full: false };
   }
+}
+
+export interface LicenceDataCheckParams {
+  identifier?: string;
+  typeCode?: string;
+  licenceNumber?: string;
+  holderId?: string;
+  holderName?: string;
+}
+
+export const DATA_CHECK_RESULTS = {
+  0: '信息正确且有效',
+  1: '信息正确，证照尚未生效',
+  2: '信息正确，证照暂时失效（暂扣）',
+  3: '信息正确，证照已失效',
+  4: '信息不全，无法验证',
+  5: '查无此证照',
+  6: '未提供证照信息',
+  7: '部分信息有误或不完整',
+} as const;
+
+export interface LicenceDataCheck {
+  result: keyof typeof DATA_CHECK_RESULTS;
+  message: string;
+  identifier: string | null;
+  status: LicenceStatus | null;
+  validUntil: string | null;
+}
+
+function dataCheck(result: keyof typeof DATA_CHECK_RESULTS, licence: Licence | null): LicenceDataCheck {
+  return {
+    result,
+    message: DATA_CHECK_RESULTS[result],
+    identifier: licence?.identifier ?? null,
+    status: licence?.status ?? null,
+    validUntil: licence?.validUntil ?? null,
+  };
 }
 
 const PAPER_NUMBER = /^[0-9A-Za-z\u4e00-\u9fff-]{1,40}$/;

@@ -134,4 +134,30 @@ describe('QR check page', () => {
     const columns = Object.keys((await t.ctx.db.selectFrom('licence_scans').selectAll().executeTakeFirstOrThrow()) as object).sort();
     expect(columns).toEqual(['at', 'id', 'identifier', 'outcome']);
   });
+
+  it('answers accepting departments’ data checks with the provincial result codes, revealing nothing', async () => {
+    const acceptor = await t.departmentWithKey(['acceptor'], testCreditCode(81));
+    const valid = await issue('郑十一');
+    const full = (await (await t.request(`/api/v1/licences/${valid.identifier}`, { token: issuer.token })).json()) as { licenceNumber: string };
+    const suspended = await issue('郑十二');
+    await t.request(`/api/v1/licences/${suspended.identifier}/suspension`, { method: 'POST', token: issuer.token, json: { reason: '复核' } });
+    const cases: [Record<string, string>, number][] = [
+      [{ identifier: valid.identifier }, 0],
+      [{ identifier: valid.identifier, holderId: HOLDER_ID, holderName: '郑十一' }, 0],
+      [{ typeCode, licenceNumber: full.licenceNumber, holderId: HOLDER_ID }, 0],
+      [{ identifier: suspended.identifier }, 2],
+      [{ licenceNumber: full.licenceNumber }, 4],
+      [{ identifier: `${valid.identifier.slice(0, -5)}9.001.X` }, 5],
+      [{}, 6],
+      [{ identifier: valid.identifier, holderName: '郑十二' }, 7],
+      [{ identifier: valid.identifier, holderId: '110105194912310010' }, 7],
+    ];
+    for (const [body, result] of cases) {
+      const res = await t.request('/api/v1/licence-checks', { method: 'POST', token: acceptor.token, json: body });
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as Record<string, unknown>;
+      expect([body, answer.result]).toEqual([body, result]);
+      expect(JSON.stringify(answer)).not.toContain(HOLDER_ID);
+    }
+  });
 });

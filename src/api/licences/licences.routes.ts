@@ -181,6 +181,40 @@ const reissue = protectedRoute(['issuer'], {
   responses: { 201: jsonResponse(LicenceSchema, 'The new licence'), 200: jsonResponse(LicenceSchema, 'Re-issued earlier with the same Idempotency-Key'), 403: forbidden, 404: notFound, 409: conflict },
 });
 
+const dataCheck = protectedRoute(ANY, {
+  method: 'post',
+  path: '/licence-checks',
+  tags: ['Licences'],
+  summary: 'Check licence data an accepting department already holds (result codes 0-7 as on the provincial sharing platforms)',
+  description:
+    '0 correct and valid, 1 correct but not yet in force, 2 correct but suspended, 3 correct but no longer valid (revoked, cancelled, expired, superseded), ' +
+    '4 not enough data to check (give the identifier, or the type code and licence number), 5 no such licence, 6 no licence data given, 7 some data wrong. ' +
+    'Holder data is compared, never returned.',
+  request: body(
+    z
+      .strictObject({
+        identifier: z.string().max(120).optional(),
+        typeCode: z.string().length(21).optional(),
+        licenceNumber: z.string().max(60).optional(),
+        holderId: z.string().max(40).optional(),
+        holderName: z.string().max(50).optional(),
+      })
+      .openapi('LicenceDataCheckRequest'),
+  ),
+  responses: {
+    200: jsonResponse(
+      z.object({
+        result: z.number().int().min(0).max(7),
+        message: z.string(),
+        identifier: z.string().nullable(),
+        status: z.string().nullable(),
+        validUntil: z.string().nullable(),
+      }),
+      'The result',
+    ),
+  },
+});
+
 const statistics = protectedRoute(['admin'], {
   method: 'get',
   path: '/licence-statistics',
@@ -256,6 +290,7 @@ export function licenceRoutes(ctx: AppContext) {
       c.header('Location', `/api/v1/licences/${encodeURIComponent(licence.identifier)}`);
       return c.json(licenceJson(licence, false), replayed ? 200 : 201);
     })
+    .openapi(dataCheck, async (c) => c.json(await licences.checkData(c.req.valid('json')), 200))
     .openapi(statistics, async (c) => c.json(await licences.statistics(), 200));
 }
 
