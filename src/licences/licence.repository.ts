@@ -182,15 +182,20 @@ export async function countLicences(db: Executor): Promise<LicenceCountRow[]> {
 }
 
 /** Current licences past their end date, by type (they count as 'expired', whatever is stored). */
-export async function countExpired(db: Executor, today: string): Promise<{ type_code: string; count: number }[]> {
+export async function countExpired(db: Executor, today: string): Promise<{ type_code: string; status: string; count: number }[]> {
   const rows = await db
     .selectFrom('licences')
-    .select('type_code')
+    .select(['type_code', 'status'])
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
     .where('superseded_by', 'is', null)
     .where('status', 'in', ['valid', 'suspended'])
     .where('valid_until', '<', today)
-    .groupBy('type_code')
+    .groupBy(['type_code', 'status'])
     .execute();
-  return rows.map((row) => ({ type_code: row.type_code, count: Number(row.count) }));
+  return rows.map((row) => ({ type_code: row.type_code, status: row.status, count: Number(row.count) }));
+}
+
+export async function findSealType(db: Executor, sealId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('seals').select('seal_type').where('id', '=', sealId).executeTakeFirst();
+  return row?.seal_type;
 }

@@ -132,6 +132,11 @@ export class LicenceService {
       throw new InvalidInputError('InvalidPaperNumber', 'paperNumber: 1-40 letters, digits or dashes');
     }
     if (paper) checkPaperLicence(paper, today);
+    else if (data.validUntil !== null && data.validUntil < today) {
+      throw new InvalidInputError('InvalidLicenceData', `1 problem(s) in the licence data: validUntil: ${data.validUntil} is already past`, {
+        details: { problems: [{ path: 'validUntil', code: 'validity-in-past', message: 'A new licence cannot end before today' }] },
+      });
+    }
     const issueDate = paper?.issueDate ?? today;
     const sealId = await this.sealFor(actor, type, params.sealId);
     const year = Number(issueDate.slice(0, 4));
@@ -179,7 +184,7 @@ export class LicenceService {
       type,
       {
         holders: params.holders ?? old.holders.map((h) => ({ name: h.name, id: h.id })),
-        fields: params.fields ?? old.fields,
+        fields: { ...old.fields, ...params.fields },
         validFrom: params.validFrom ?? (params.validUntil === undefined && type.validity.kind === 'fixed-term' ? undefined : old.valid_from),
         ...(params.validUntil !== undefined ? { validUntil: params.validUntil } : old.valid_until && type.validity.kind === 'given' ? { validUntil: old.valid_until } : {}),
       },
@@ -220,7 +225,7 @@ export class LicenceService {
       await repo.updateLicence(trx, row.id, { status: target, status_reason: reason, status_changed_at: now, updated_at: now });
       await repo.insertEvent(trx, { licence_id: row.id, action, from_status: current, to_status: target, reason, department_id: actor.departmentId, at: now });
       await this.audit.append(trx, actor, {
-        action: `licence.${action === 'resume' ? 'resumed' : `${action}${action.endsWith('e') ? 'd' : 'ed'}`}`,
+        action: `licence.${AUDIT_VERBS[action]}`,
         target: { type: 'licence', id: row.id },
         details: { identifier: row.identifier, from: current, to: target, reason },
       });
@@ -337,11 +342,13 @@ export class LicenceService {
       byDepartment.set(row.issuer_department_id, department);
       channels[row.channel as LicenceChannel] += row.count;
     }
-    for (const { type_code, count } of expired) {
+    // Stored 'valid' or 'suspended' past the end date counts once, as expired.
+    for (const { type_code, status, count } of expired) {
       const entry = byType.get(type_code);
       if (!entry) continue;
-      entry.byStatus.expired = count;
-      entry.byStatus.valid = (entry.byStatus.valid ?? 0) - Math.min(count, entry.byStatus.valid ?? 0);
+      entry.byStatus.expired = (entry.byStatus.expired ?? 0) + count;
+      entry.byStatus[status] = (entry.byStatus[status] ?? 0) - count;
+      if (entry.byStatus[status] === 0) delete entry.byStatus[status];
     }
     const newlyIssued = channels.electronic + channels['electronic-with-paper'];
     const total = newlyIssued + channels.digitised;
@@ -566,7 +573,15 @@ export class LicenceService {
   }
 
   private async sealFor(actor: IssuerActor, type: LicenceType, requested: string | undefined): Promise<string> {
-    if (requested) return requested;
+    if (requested) {
+      const sealType = await repo.findSealType(this.db, requested);
+      if (sealType !== undefined && sealType !== type.sealType) {
+        throw new ConflictError('WrongSealType', `${type.name} is sealed with a ${type.sealType} seal, not a ${sealType} seal`, {
+          details: { required: type.sealType, given: sealType },
+        });
+      }
+      return requested; // the sealing service checks existence, status and the department's right to it
+    }
     const sealId = await repo.findLicenceSeal(this.db, actor.departmentId, type.sealType);
     if (!sealId) {
       throw new ConflictError('NoLicenceSeal', `Your department has no active ${type.sealType} seal to seal ${type.name} with`, {
@@ -631,6 +646,8 @@ function dataCheck(result: keyof typeof DATA_CHECK_RESULTS, licence: Licence | n
     validUntil: licence?.validUntil ?? null,
   };
 }
+
+const AUDIT_VERBS: Record<LicenceAction, string> = { suspend: 'suspended', resume: 'resumed', revoke: 'revoked', cancel: 'cancelled' };
 
 const PAPER_NUMBER = /^[0-9A-Za-z\u4e00-\u9fff-]{1,40}$/;
 

@@ -27,7 +27,10 @@ export const ReissueLicenceSchema = z
   .strictObject({
     reason: z.string().min(1).max(500),
     holders: z.array(HolderInputSchema).min(1).max(4).optional(),
-    fields: z.record(z.string(), z.union([z.string().max(2000), z.number()])).optional(),
+    fields: z
+      .record(z.string(), z.union([z.string().max(2000), z.number()]))
+      .optional()
+      .openapi({ description: 'Fields to change; the others keep the old licence’s values' }),
     validFrom: DATE.optional(),
     validUntil: DATE.optional(),
     level: LEVEL.default('B-T'),
