@@ -8,6 +8,7 @@ import { publicationRoutes } from './api/pki/publication.routes.js';
 import { batchRoutes } from './api/licences/batches.routes.js';
 import { licenceRoutes } from './api/licences/licences.routes.js';
 import { checkRoutes } from './api/public/check.routes.js';
+import { verifyRoutes } from './api/verify/verify.routes.js';
 import { sealingRoutes } from './api/seals/sealing.routes.js';
 import { sealRoutes } from './api/seals/seals.routes.js';
 import { departmentRoutes } from './api/departments/departments.routes.js';
@@ -50,6 +51,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route(API_BASE, sealingRoutes(ctx));
   app.route(API_BASE, licenceRoutes(ctx));
   app.route(API_BASE, batchRoutes(ctx));
+  app.route(API_BASE, verifyRoutes(ctx));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AuditService, SYSTEM_ACTOR } from './audit/audit.service.js';
 import { loadCaConfig } from './authority/ca-config.js';
@@ -20,6 +21,8 @@ import { DepartmentService } from './departments/department.service.js';
 import { LicenceBatchService } from './licences/batch.service.js';
 import { LicenceService } from './licences/licence.service.js';
 import { LicenceCheckService } from './licences/licence-check.service.js';
+import { LocalRevocationSource } from './verification/local-revocation.js';
+import { VerificationService } from './verification/verification.service.js';
 import { LicenceTokenService } from './licences/licence-token.service.js';
 import { LicenceTypeCatalogue } from './licences/licence-type.js';
 
@@ -44,6 +47,7 @@ export interface AppContext {
   readonly licences: LicenceService;
   readonly licenceBatches: LicenceBatchService;
   readonly licenceChecks: LicenceCheckService;
+  readonly verification: VerificationService;
   /** Database engine actually in use, for readiness reporting. */
   readonly engine: OpenDatabase['engine'];
   close(): Promise<void>;
@@ -93,6 +97,7 @@ export async function createContext(
   let licences: LicenceService;
   let licenceBatches: LicenceBatchService;
   let licenceChecks: LicenceCheckService;
+  let verification: VerificationService;
   try {
     const caConfig = loadCaConfig(config.caConfigFile);
     backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger, { production: config.production });
@@ -113,10 +118,19 @@ export async function createContext(
     });
     licenceBatches = new LicenceBatchService(db, audit, clock, licences, logger);
     licenceChecks = new LicenceCheckService(db, clock, logger, licences, licenceTokens);
+    const authorities = [...hierarchy.authorities.values()];
+    const revocation = new LocalRevocationSource(db, new Set(authorities.map((a) => createHash('sha256').update(a.der).digest('hex'))), () => clock.now());
+    verification = new VerificationService(clock, licences, {
+      anchors: [{ certificateDer: hierarchy.root.der, name: `${config.regionName} (${config.regionId})` }],
+      intermediates: authorities.filter((a) => a !== hierarchy.root).map((a) => a.der),
+      revocation,
+      maxBytes: config.maxDocumentBytes,
+    });
     await certificates.registerHierarchy(SYSTEM_ACTOR);
     // A status change shows in OCSP and in the CRL at once, not at the next refresh.
     certificates.onStatusChange(async (changed) => {
       ocsp.evict(changed.serialNumber);
+      revocation.evict(changed.serialNumber);
       await crls.publish(changed.caId);
     });
   } catch (error) {
@@ -143,6 +157,7 @@ export async function createContext(
     licences,
     licenceBatches,
     licenceChecks,
+    verification,
     engine: database.engine,
     close: closeAll,
   };

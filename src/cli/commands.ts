@@ -9,6 +9,7 @@ import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../signing/key-backend.js
 import { CONSOLE_ACTOR } from './cli-context.js';
 import type { BatchJob, BatchProgress } from '../licences/batch.service.js';
 import type { PadesLevel } from '../pades/sign-pdf.js';
+import type { VerificationResult } from '../verification/verification.service.js';
 
 export interface CommandOutput {
   /** Process exit code: 0 success, 1 a check failed. */
@@ -76,6 +77,24 @@ function progressBar(): (progress: BatchProgress) => void {
     const bar = total ? `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${Math.floor(share * 100)}% ` : '';
     process.stderr.write(`\r${bar}${processed} rows, ${succeeded} issued, ${failed} failed`);
   };
+}
+
+function verificationText(file: string, result: VerificationResult): string {
+  const { report, licence } = result;
+  const lines = [`${file}: ${result.verdict.toUpperCase()} (${report.indication}${report.subIndication ? `/${report.subIndication}` : ''})`];
+  for (const reason of result.reasons) lines.push(`  - ${reason}`);
+  if (licence) {
+    lines.push(`  licence ${licence.identifier}: ${licence.known ? `${licence.typeName}, ${licence.status}, issued by ${licence.issuer}, file ${licence.file}` : 'unknown to this registry'}`);
+  }
+  for (const s of report.signatures) {
+    lines.push(
+      `  #${s.index + 1} ${s.kind} ${s.fieldName ?? ''}: ${s.indication}${s.subIndication ? `/${s.subIndication}` : ''}, ${s.level ?? 'no level'}, ` +
+        `${s.signer?.commonName ?? '?'}${s.signer?.sealCode ? ` (seal ${s.signer.sealCode})` : ''}, ` +
+        `anchor ${s.chain.trustAnchor?.name ?? s.chain.trustAnchor?.subject ?? 'none'}, changes after: ${s.modificationsAfter.classification}`,
+    );
+    for (const error of s.errors) lines.push(`      ${error}`);
+  }
+  return lines.join('\n');
 }
 
 function batchOutcome(job: BatchJob): CommandOutput {
@@ -259,6 +278,20 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'licences batch-resume --job <id>',
     async run(ctx, o) {
       return batchOutcome(await ctx.licenceBatches.run(requiredId(o, 'job'), progressBar()));
+    },
+  },
+  verify: {
+    usage: 'verify <file.pdf>   exit code 0 valid, 1 not valid or indeterminate, 2 unusable input',
+    async run(ctx, o) {
+      const file = typeof o.argument === 'string' ? o.argument : required(o, 'file');
+      let pdf: Uint8Array;
+      try {
+        pdf = readFileSync(file);
+      } catch (error) {
+        throw new InvalidInputError('FileUnreadable', `Cannot read ${file}: ${(error as Error).message}`, { cause: error });
+      }
+      const result = await ctx.verification.verify(pdf);
+      return { exitCode: result.verdict === 'valid' ? 0 : 1, json: result, text: verificationText(file, result) };
     },
   },
   'audit verify': {

@@ -28,8 +28,11 @@ async function main(argv: string[]): Promise<number> {
       ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
     },
   });
-  const name = positionals.slice(0, 2).join(' ');
+  // Two-word commands ("licences batch") first, then one-word ones whose argument follows ("verify <file>").
+  const twoWords = positionals.slice(0, 2).join(' ');
+  const name = COMMANDS[twoWords] ? twoWords : (positionals[0] ?? '');
   const command = COMMANDS[name];
+  const args = positionals.slice(name.split(' ').length);
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
     return values.help ? 0 : 2;
@@ -38,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   let ctx: AppContext | undefined;
   try {
     ctx = await openCliContext(process.env);
-    const output = await command.run(ctx, values);
+    const output = await command.run(ctx, { ...values, ...(args[0] ? { argument: args[0] } : {}) });
     process.stdout.write(`${values.json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
     return output.exitCode;
   } catch (error) {
