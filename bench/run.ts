@@ -5,6 +5,7 @@ import { type Figure, printFigure } from './lib.js';
 import { benchLicences } from './licences.bench.js';
 import { benchPades } from './pades.bench.js';
 import { benchSealing } from './sealing.bench.js';
+import { benchVerification } from './verification.bench.js';
 
 /**
  * Runs every benchmark and prints one figure per line: name, value, unit, (conditions).
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<Figure[]>> = {
   pades: benchPades,
   sealing: benchSealing,
   licences: benchLicences,
+  verification: benchVerification,
 };
 
 const selected = process.argv.slice(2).filter((a) => a !== '--');

@@ -91,6 +91,13 @@ const DEFAULT_LEVEL: PadesLevel = 'B-T';
  * and never written to the audit log.
  */
 export class LicenceService {
+  /**
+   * Public check pages and verifications ask for the same licences over and over. Answers are
+   * kept for a second and dropped at once when this instance changes the licence; another
+   * instance's change shows within the second.
+   */
+  private readonly publicRecords = new Map<string, { record: { licence: Licence; contentSha256: string } | null; until: number }>();
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
@@ -231,6 +238,7 @@ export class LicenceService {
       });
       return { ...row, status: target, status_reason: reason, status_changed_at: now, updated_at: now };
     });
+    this.publicRecords.delete(identifier);
     return this.toLicence(updated);
   }
 
@@ -280,8 +288,13 @@ export class LicenceService {
    * public check pages, which mask what they show.
    */
   async publicRecord(identifier: string): Promise<{ licence: Licence; contentSha256: string } | null> {
+    const cached = this.publicRecords.get(identifier);
+    if (cached && cached.until > Date.now()) return cached.record;
     const row = await repo.findLicenceByIdentifier(this.db, identifier);
-    return row ? { licence: this.toLicence(row), contentSha256: row.content_sha256 } : null;
+    const record = row ? { licence: this.toLicence(row), contentSha256: row.content_sha256 } : null;
+    if (this.publicRecords.size >= PUBLIC_RECORD_CACHE_SIZE) this.publicRecords.clear();
+    this.publicRecords.set(identifier, { record, until: Date.now() + PUBLIC_RECORD_TTL_MS });
+    return record;
   }
 
   async fileSha256Of(identifier: string): Promise<string | null> {
@@ -540,6 +553,8 @@ export class LicenceService {
       }
       throw error;
     }
+    if (p.supersedes) this.publicRecords.delete(p.supersedes.identifier);
+    this.publicRecords.delete(identifier);
     const stored = (await repo.findLicenceById(this.db, row.id))!;
     return { licence: this.toLicence(stored), replayed: false };
   }
@@ -646,6 +661,9 @@ function dataCheck(result: keyof typeof DATA_CHECK_RESULTS, licence: Licence | n
     validUntil: licence?.validUntil ?? null,
   };
 }
+
+const PUBLIC_RECORD_TTL_MS = 1_000;
+const PUBLIC_RECORD_CACHE_SIZE = 10_000;
 
 const AUDIT_VERBS: Record<LicenceAction, string> = { suspend: 'suspended', resume: 'resumed', revoke: 'revoked', cancel: 'cancelled' };
 

@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { creditCodeCheckCharacter } from '../src/pki/credit-code.js';
+import { residentIdCheckCharacter } from '../src/pki/resident-id.js';
+import { type Figure, freePort, freshBenchDatabase, median, startService } from './lib.js';
+
+const TOKEN = 'bench-admin-token-0123456789abcdefghijklmnopqrstuv';
+
+/**
+ * Verification speed, with the service in its own process and the load generator in this one:
+ * full validations of a sealed licence (B-T) through POST /api/v1/verify (CMS, chain, timestamp,
+ * revocation from the registry, changes after signing, registry check of the licence), and the
+ * citizen QR page (token signature, registry lookup, masked HTML, scan record).
+ */
+export async function benchVerification(): Promise<Figure[]> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-verify-'));
+  const database = await freshBenchDatabase();
+  const engine = database ? 'postgres' : 'embedded';
+  let service: Awaited<ReturnType<typeof startService>> | undefined;
+  try {
+    const env = { ADMIN_TOKEN: TOKEN, DATA_DIR: dataDir, KEYS_DIR: path.join(dataDir, 'keys'), LOG_LEVEL: 'warn', ...(database ? { DATABASE_URL: database.url } : {}) };
+    const port = await freePort();
+    service = await startService(port, { ...env, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` }, process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
+    const { baseUrl } = service;
+    const { pdf, verifyPath, acceptorToken } = await issueOneLicence(baseUrl);
+
+    const figures: Figure[] = [];
+    const measure = async (name: string, note: string, options: autocannon.Options) => {
+      await autocannon({ ...options, duration: 2 }); // warm-up
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await autocannon({ ...options, duration: 5 }));
+      const failures = runs.reduce((n, r) => n + r.non2xx + r.errors, 0);
+      if (failures > 0) throw new Error(`${name}: ${failures} requests failed`);
+      figures.push({ name, value: median(runs.map((r) => r.requests.average)), unit: 'req/s', note: `${note}, ${engine}, median of 3 x 5 s` });
+      figures.push({ name: `${name}_p99`, value: median(runs.map((r) => r.latency.p99)), unit: 'ms', note: 'same runs' });
+    };
+    await measure('verify_full_validations', `POST /api/v1/verify, B-T licence ${pdf.byteLength} bytes, 16 connections`, {
+      url: `${baseUrl}/api/v1/verify`,
+      method: 'POST',
+      headers: { Authorization: `Bearer ${acceptorToken}`, 'Content-Type': 'application/pdf' },
+      body: Buffer.from(pdf),
+      connections: 16,
+    });
+    await measure('citizen_page_requests', 'GET /v/<token> (HTML), 32 connections', { url: `${baseUrl}${verifyPath}`, connections: 32 });
+    return figures;
+  } finally {
+    await service?.stop();
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function issueOneLicence(baseUrl: string): Promise<{ pdf: Uint8Array; verifyPath: string; acceptorToken: string }> {
+  const call = async (method: string, url: string, token: string, body?: unknown) => {
+    const res = await fetch(`${baseUrl}${url}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+  const department = async (n: number, roles: string[]) => {
+    const body = `11140000${String(n).padStart(9, '0')}`;
+    const created = (await (await call('POST', '/api/v1/departments', TOKEN, { name: `基准测试部门${n}`, creditCode: body + creditCodeCheckCharacter(body), roles })).json()) as { id: string };
+    const key = (await (await call('POST', `/api/v1/departments/${created.id}/api-keys`, TOKEN, { label: 'bench' })).json()) as { token: string };
+    return { id: created.id, token: key.token };
+  };
+  const issuer = await department(1, ['issuer']);
+  const acceptor = await department(2, ['acceptor']);
+  const types = (await (await call('GET', '/api/v1/licence-types', TOKEN)).json()) as { items: { code: string; sealType: string; name: string }[] };
+  const type = types.items.find((t) => t.name.includes('残疾人证'))!;
+  await call('POST', '/api/v1/seals', TOKEN, { ownerDepartmentId: issuer.id, type: type.sealType });
+  await call('PUT', `/api/v1/departments/${issuer.id}/licence-types/${type.code}/issue`, TOKEN);
+  const idBody = '14010519800512001';
+  const licence = (await (
+    await call('POST', '/api/v1/licences', issuer.token, {
+      typeCode: type.code,
+      level: 'B-T',
+      holders: [{ name: '赵志强', id: idBody + residentIdCheckCharacter(idBody) }],
+      fields: { sex: '男', disabilityCategory: '肢体', disabilityGrade: '三级', address: '山西省太原市杏花岭区府西街69号' },
+    })
+  ).json()) as { links: { file: string; verify: string } };
+  const pdf = new Uint8Array(await (await call('GET', licence.links.file, issuer.token)).arrayBuffer());
+  return { pdf, verifyPath: new URL(licence.links.verify).pathname, acceptorToken: acceptor.token };
+}
