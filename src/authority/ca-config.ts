@@ -101,6 +101,12 @@ export const CaConfigSchema = z
       accuracySeconds: z.number().int().min(1).max(60).default(1),
       subject: SubjectSchema,
     }),
+    /** The certificate that signs the region's published trust list (federation/). */
+    trustList: z.strictObject({
+      authority: ID,
+      profile: ID,
+      subject: SubjectSchema,
+    }),
   })
   .superRefine((config, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -134,6 +140,12 @@ export const CaConfigSchema = z
     if (!config.profiles[config.ocsp.responderProfile]) issue(['ocsp', 'responderProfile'], 'no such profile');
     if (!ids.has(config.timestamping.authority)) issue(['timestamping', 'authority'], 'no such authority');
     if (!config.profiles[config.timestamping.profile]) issue(['timestamping', 'profile'], 'no such profile');
+    const trustListCa = config.authorities.find((a) => a.id === config.trustList.authority);
+    if (!trustListCa) issue(['trustList', 'authority'], 'no such authority');
+    if (!config.profiles[config.trustList.profile]) issue(['trustList', 'profile'], 'no such profile');
+    else if (trustListCa && !trustListCa.profiles.includes(config.trustList.profile)) {
+      issue(['trustList', 'profile'], `authority '${trustListCa.id}' does not issue profile '${config.trustList.profile}'`);
+    }
   });
 
 export type CaConfig = z.infer<typeof CaConfigSchema>;

@@ -42,6 +42,8 @@ export interface Hierarchy {
   /** The delegated OCSP responder of each CA, certified by that CA (RFC 6960 §4.2.2.2). */
   readonly ocspResponders: ReadonlyMap<string, ServiceIdentity>;
   readonly timestampUnit: ServiceIdentity;
+  /** Signs the region's trust list; its certificate is what peer regions pin. */
+  readonly trustListSigner: ServiceIdentity;
   /** Certificates created during this load (CA ids and service identity names), for the audit log. */
   readonly created: readonly { name: string; caId: string; profile: string; certificate: x509.X509Certificate }[];
 }
@@ -151,8 +153,11 @@ export async function loadHierarchy(options: HierarchyOptions): Promise<Hierarch
   const ts = options.config.timestamping;
   const timestampUnit = await serviceIdentity('tsa', authorities.get(ts.authority)!, ts.profile, subjectOf(ts.subject));
 
+  const tl = options.config.trustList;
+  const trustListSigner = await serviceIdentity('trust-list-signer', authorities.get(tl.authority)!, tl.profile, subjectOf(tl.subject));
+
   const root = [...authorities.values()].find((a) => a.issuer === null)!;
-  return { config: options.config, root, authorities, ocspResponders, timestampUnit, created };
+  return { config: options.config, root, authorities, ocspResponders, timestampUnit, trustListSigner, created };
 }
 
 /** Issues an end-entity certificate under `profile`, with the profile's fixed subject attributes. */
