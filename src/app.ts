@@ -8,6 +8,7 @@ import { publicationRoutes } from './api/pki/publication.routes.js';
 import { batchRoutes } from './api/licences/batches.routes.js';
 import { licenceRoutes } from './api/licences/licences.routes.js';
 import { checkRoutes } from './api/public/check.routes.js';
+import { verifyPageRoutes } from './api/public/verify-page.routes.js';
 import { verifyRoutes } from './api/verify/verify.routes.js';
 import { sealingRoutes } from './api/seals/sealing.routes.js';
 import { sealRoutes } from './api/seals/seals.routes.js';
@@ -41,6 +42,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route('/', publicationRoutes(ctx));
   app.route('/', protocolRoutes(ctx));
   app.route('/', checkRoutes(ctx));
+  app.route('/', verifyPageRoutes(ctx));
 
   app.use(`${API_BASE}/*`, requestBodyLimits(ctx.config));
   app.use(`${API_BASE}/*`, authenticate(ctx.apiKeys));

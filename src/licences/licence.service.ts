@@ -96,7 +96,7 @@ export class LicenceService {
    * kept for a second and dropped at once when this instance changes the licence; another
    * instance's change shows within the second.
    */
-  private readonly publicRecords = new Map<string, { record: { licence: Licence; contentSha256: string } | null; until: number }>();
+  private readonly publicRecords = new Map<string, { row: LicenceRow | null; until: number }>();
 
   constructor(
     private readonly db: Database,
@@ -289,17 +289,16 @@ export class LicenceService {
    */
   async publicRecord(identifier: string): Promise<{ licence: Licence; contentSha256: string } | null> {
     const cached = this.publicRecords.get(identifier);
-    if (cached && cached.until > Date.now()) return cached.record;
-    const row = await repo.findLicenceByIdentifier(this.db, identifier);
-    const record = row ? { licence: this.toLicence(row), contentSha256: row.content_sha256 } : null;
-    if (this.publicRecords.size >= PUBLIC_RECORD_CACHE_SIZE) this.publicRecords.clear();
-    this.publicRecords.set(identifier, { record, until: Date.now() + PUBLIC_RECORD_TTL_MS });
-    return record;
-  }
-
-  async fileSha256Of(identifier: string): Promise<string | null> {
-    const row = await repo.findLicenceByIdentifier(this.db, identifier);
-    return row?.file_sha256 ?? null;
+    let row: LicenceRow | null;
+    if (cached && cached.until > Date.now()) {
+      row = cached.row;
+    } else {
+      row = (await repo.findLicenceByIdentifier(this.db, identifier)) ?? null;
+      if (this.publicRecords.size >= PUBLIC_RECORD_CACHE_SIZE) this.publicRecords.clear();
+      this.publicRecords.set(identifier, { row, until: Date.now() + PUBLIC_RECORD_TTL_MS });
+    }
+    // The status is worked out on every read: an end date passing at midnight shows at once.
+    return row ? { licence: this.toLicence(row), contentSha256: row.content_sha256 } : null;
   }
 
   /**

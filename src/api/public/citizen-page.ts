@@ -13,12 +13,22 @@ const STATUS_EN: Record<LicenceStatus, string> = {
   superseded: 'Replaced by a newer version',
 };
 
+/** How a status reads after 但 ("genuine, but ..."). */
+const STATUS_PHRASE_ZH: Record<LicenceStatus, string> = {
+  valid: '有效',
+  suspended: '已暂扣',
+  revoked: '已被撤销',
+  cancelled: '已注销',
+  expired: '已失效',
+  superseded: '已换发',
+};
+
 const TEXT = {
   zh: {
     title: '电子证照核验',
     valid: '真实有效',
     validNote: '本证照由发证机关签发，当前有效。',
-    notValid: (s: LicenceStatus) => `证照真实，但${LICENCE_STATUS_NAMES[s]}`,
+    notValid: (s: LicenceStatus) => `证照真实，但${STATUS_PHRASE_ZH[s]}`,
     notValidNote: (s: LicenceStatus) =>
       s === 'superseded' ? '本证照已换发新版本，请以新版本为准。' : s === 'expired' ? '本证照已超过有效期。' : `本证照已被发证机关${LICENCE_STATUS_NAMES[s]}，不能作为有效证明。`,
     notGenuine: '无法确认为真实证照',
@@ -91,7 +101,8 @@ export function citizenPage(report: QrCheckReport, lang: PageLanguage, selfPath:
         [t.identifier, licence.identifier],
       ]
     : [];
-  const checkedAt = report.checkedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+  // Beijing time, like the dates on the licence.
+  const checkedAt = `${new Date(report.checkedAt.getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19)} ${lang === 'zh' ? '北京时间' : 'China Standard Time'}`;
   const other = lang === 'zh' ? 'en' : 'zh';
   return `<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
@@ -99,6 +110,7 @@ export function citizenPage(report: QrCheckReport, lang: PageLanguage, selfPath:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>${escape(t.title)}</title>
 <link rel="stylesheet" href="/assets/check.css">
 </head>
