@@ -185,6 +185,17 @@ export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+const ZEROS = new Uint8Array(65536);
+
+/** Whether every octet is 0 (a zero-padded /Contents hole), by native comparison in 64 KB blocks. */
+export function isAllZero(bytes: Uint8Array): boolean {
+  for (let offset = 0; offset < bytes.length; offset += ZEROS.length) {
+    const block = bytes.subarray(offset, offset + ZEROS.length);
+    if (Buffer.compare(block, ZEROS.subarray(0, block.length)) !== 0) return false;
+  }
+  return true;
+}
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }

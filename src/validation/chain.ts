@@ -83,9 +83,12 @@ export function buildChain(leaf: ParsedCertificate, candidates: readonly ParsedC
   }
   let steps = 0;
   let weakAlgorithm = false;
+  // Issuers by name; those whose key identifier matches the AKI first (RFC 5280 §4.2.1.1),
+  // the others after them, since only the signature check decides.
   const issuersOf = (certificate: ParsedCertificate): ParsedCertificate[] => {
     const found = [...trust.withSubject(certificate.issuerDer).map((anchor) => anchor.certificate), ...(bySubject.get(subjectKey(certificate.issuerDer)) ?? [])];
-    return found.filter((issuer) => !certificate.authorityKeyIdentifier || issuer.subjectKeyIdentifier === certificate.authorityKeyIdentifier);
+    const aki = certificate.authorityKeyIdentifier;
+    return aki ? [...found.filter((i) => i.subjectKeyIdentifier === aki), ...found.filter((i) => i.subjectKeyIdentifier !== aki)] : found;
   };
   const extend = (path: ParsedCertificate[]): { path: ParsedCertificate[]; anchor: Anchor } | null => {
     const last = path[path.length - 1]!;

@@ -22,6 +22,7 @@ import {
   DerError,
   expectTag,
   hex,
+  isAllZero,
   oidString,
   readAlgorithm,
   readTlv,
@@ -88,7 +89,7 @@ export interface SignedData {
  */
 export function readSignedData(der: Uint8Array): SignedData {
   const contentInfo = readTlv(der);
-  const trailingNonZero = der.subarray(contentInfo.end).some((byte) => byte !== 0);
+  const trailingNonZero = !isAllZero(der.subarray(contentInfo.end));
   const [contentType, explicitContent] = sequenceItems(contentInfo, 'ContentInfo');
   if (!contentType || oidString(contentType) !== OID.signedData) throw new DerError('not a CMS SignedData');
   const [signedDataTlv] = children(expectTag(explicitContent, TAG.context(0), 'ContentInfo.content'));

@@ -42,8 +42,35 @@ export interface FieldRole {
   readonly valueType: string | null;
 }
 
+const TAGS: readonly Tag[] = [
+  'catalog',
+  'info',
+  'metadata',
+  'dss',
+  'acroform',
+  'form-resources',
+  'sig-field',
+  'sig-value',
+  'timestamp-value',
+  'sig-appearance',
+  'form-field',
+  'field-appearance',
+  'page-tree',
+  'page',
+  'page-annots',
+  'page-content',
+  'annotation',
+  'perms',
+  'document',
+];
+const BIT = new Map<Tag, number>(TAGS.map((t, i) => [t, 1 << i]));
+const EMPTY: ReadonlySet<Tag> = new Set();
+
 export interface DocumentGraph {
-  readonly tags: ReadonlyMap<number, ReadonlySet<Tag>>;
+  /** The tags of object `num` (empty when nothing reaches it). */
+  tagsOf(num: number): ReadonlySet<Tag>;
+  /** How many objects are reachable. */
+  readonly reachable: number;
   readonly catalog: number | null;
   readonly acroForm: number | null;
   readonly fieldsArray: number | null;
@@ -66,7 +93,8 @@ export interface DocumentGraph {
 const BACK_POINTERS = new Set(['Parent', 'P', 'Pg', 'IRT', 'Popup']);
 
 export function buildGraph(file: PdfFile, revision: Revision, maxObjects: number): DocumentGraph {
-  const tags = new Map<number, Set<Tag>>();
+  /** Tags as bit masks: one number per object instead of a Set (this walk runs for every revision). */
+  const masks = new Map<number, number>();
   const pageTreeNodes = new Set<number>();
   const pages = new Map<number, number>();
   const annotsArrays = new Map<number, number>();
@@ -79,10 +107,10 @@ export function buildGraph(file: PdfFile, revision: Revision, maxObjects: number
 
   const tag = (ref: PdfObject | undefined, t: Tag): boolean => {
     if (!(ref instanceof PdfRef)) return false;
-    let set = tags.get(ref.num);
-    if (!set) tags.set(ref.num, (set = new Set()));
-    if (set.has(t)) return false;
-    set.add(t);
+    const bit = BIT.get(t)!;
+    const mask = masks.get(ref.num) ?? 0;
+    if (mask & bit) return false;
+    masks.set(ref.num, mask | bit);
     if (++visits > maxObjects) {
       truncated = true;
       return false;
@@ -301,8 +329,16 @@ export function buildGraph(file: PdfFile, revision: Revision, maxObjects: number
     }
   }
 
+  const cache = new Map<number, ReadonlySet<Tag>>();
   return {
-    tags,
+    tagsOf(num: number): ReadonlySet<Tag> {
+      const mask = masks.get(num);
+      if (!mask) return EMPTY;
+      let set = cache.get(mask);
+      if (!set) cache.set(mask, (set = new Set(TAGS.filter((t) => mask & BIT.get(t)!))));
+      return set;
+    },
+    reachable: masks.size,
     catalog: catalogRef?.num ?? null,
     acroForm: acroFormNumber,
     fieldsArray: fieldsArrayNumber,

@@ -59,7 +59,6 @@ export interface FieldLock {
 
 export type DocMdpPermission = 1 | 2 | 3;
 
-const EMPTY_TAGS: ReadonlySet<Tag> = new Set();
 const FORM_FILL_KEYS = new Set(['V', 'AS', 'AP', 'I', 'RV']);
 const SIGNING_KEYS = new Set(['V', 'AP']);
 
@@ -102,12 +101,12 @@ export class ModificationAnalysis {
       out.push({ revision: index, kind, permission, description, objectNumbers, ...(fieldName !== undefined ? { fieldName } : {}) });
 
     const continues = cur.chain.length === prev.chain.length + 1 && cur.chain.slice(1).every((section, i) => section === prev.chain[i]);
+    // Cross-reference and object streams are judged like any object: unused containers are
+    // ignored in classify(), but one that takes the number of an object in use is a change.
     const numbers = new Set<number>();
-    const structural = new Set<number>();
     for (const section of continues ? [cur.chain[0]!] : [...cur.chain, ...prev.chain]) {
       for (const n of section.entries.keys()) numbers.add(n);
       for (const n of section.hybrid?.entries.keys() ?? []) numbers.add(n);
-      for (const n of section.streamObjects) structural.add(n);
     }
     if (!continues) change('structure', 'always', 'the update does not continue the previous revision\'s cross-reference chain; every object was compared');
 
@@ -120,7 +119,6 @@ export class ModificationAnalysis {
 
     const context: DiffContext = { file, prev, cur, gPrev: null, gCur: null, analysis: this, change };
     for (const n of [...numbers].sort((a, b) => a - b)) {
-      if (structural.has(n)) continue;
       const before = file.lookup(prev, n);
       const after = file.lookup(cur, n);
       if (sameLookup(before, after)) continue;
@@ -158,8 +156,8 @@ function sameLookup(a: Lookup, b: Lookup): boolean {
 function classify(n: number, before: Lookup, after: Lookup, context: DiffContext): void {
   const { gPrev, gCur } = graphs(context);
   const { change } = context;
-  const tagsBefore = gPrev.tags.get(n) ?? EMPTY_TAGS;
-  const tagsAfter = gCur.tags.get(n) ?? EMPTY_TAGS;
+  const tagsBefore = gPrev.tagsOf(n);
+  const tagsAfter = gCur.tagsOf(n);
   const unused = tagsBefore.size === 0 && tagsAfter.size === 0 && !isRole(gPrev, n) && !isRole(gCur, n);
 
   if (before.kind === 'unreadable' || after.kind === 'unreadable') {

@@ -454,6 +454,12 @@ export function lastIndexOfAscii(bytes: Uint8Array, pattern: string, before: num
 }
 
 export function latin1(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 32) {
+    // Names and keywords: cheaper than a Buffer view for a few characters.
+    let out = '';
+    for (let i = start; i < end; i++) out += String.fromCharCode(bytes[i]!);
+    return out;
+  }
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 }
 

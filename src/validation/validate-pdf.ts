@@ -61,7 +61,7 @@ import { whole } from './asn1.js';
 import { CertificateCache, KEY_USAGE, type ParsedCertificate } from './certificate.js';
 import { buildChain, certificatesOutsideValidity, chainConstraintProblems, chainSummary, TrustStore, type Anchor, type ChainOutcome } from './chain.js';
 import { OID, readSignedData, type SignedData, type SignerInfo } from './cms.js';
-import { docMdpOf, fieldLockOf, isCertification, judge, ModificationAnalysis, type DocMdpPermission } from './modification-analysis.js';
+import { docMdpOf, fieldLockOf, isCertification, judge, ModificationAnalysis, type Change, type DocMdpPermission } from './modification-analysis.js';
 import { PdfFile, UnreadablePdfError, type PdfLimits, type Revision } from './pdf-file.js';
 import { checkCoverage, findSignatures, pdfDate, readDss, type Coverage, type DssContent, type FoundSignature } from './pdf-signatures.js';
 import { indexOfAscii, isInteger } from './pdf-syntax.js';
@@ -75,6 +75,7 @@ import {
   indeterminate,
   overallIndication,
   type Finding,
+  type ModificationReport,
   type RevocationStatusSummary,
   type SignatureReport,
   type SignerSummary,
@@ -202,6 +203,32 @@ export function createValidator(base: Omit<ValidationPolicy, 'now'> & { now?: Da
   return {
     validate: (pdf, options) => new DocumentValidation(shared, pdf, options.now).run(),
   };
+}
+
+/**
+ * What each incremental update of `pdf` changed (revisions 1 and later, each against the one
+ * before), judged as for a signature without certification (DocMDP P=2 semantics; see
+ * modification-analysis.ts). For a signing service to check its own output: the update it
+ * appended must hold allowed changes only. pdf-lib, which our signer reads with, keeps the
+ * last of several definitions of an object in file order, while readers follow the
+ * cross-reference table, so a crafted input can make the signer rewrite a page from content
+ * no reader showed; this check sees that as a disallowed change of the page.
+ *
+ * @throws UnusableInputError as {@link validatePdf}.
+ */
+export function analyseUpdates(pdf: Uint8Array, limits: Partial<ValidationLimits> = {}): { revisions: number; changes: ModificationReport[] } {
+  const merged = { ...DEFAULT_LIMITS, ...limits };
+  if (pdf.length > merged.maxBytes) throw new UnusableInputError('PdfTooLarge', `the PDF is larger than ${merged.maxBytes} bytes`);
+  let file: PdfFile;
+  try {
+    file = PdfFile.open(pdf, { maxObjects: merged.maxObjects, maxRevisions: merged.maxRevisions, maxStreamBytes: merged.maxStreamBytes });
+  } catch (cause) {
+    throw new UnusableInputError('UnusablePdf', 'the PDF cannot be read', { cause });
+  }
+  const analysis = new ModificationAnalysis(file, merged.maxObjects);
+  const changes: Change[] = [];
+  for (let j = 1; j < file.revisions.length; j++) changes.push(...analysis.changesIn(j));
+  return deepFreeze({ revisions: file.revisions.length, changes: judge(changes, 2, null).changes });
 }
 
 interface Shared {
@@ -744,7 +771,10 @@ class DocumentValidation {
       const revoked = revocations[0];
       if (revoked) {
         const what = `${label} was revoked at ${revoked.at.toISOString()} (${revoked.reason}, per ${revoked.source})`;
-        if (isSigner && notBefore && notBefore.getTime() >= revoked.at.getTime()) {
+        const tsaKeyCompromised = isSigner && work.found.kind === 'document-timestamp' && (revoked.reason === 'keyCompromise' || revoked.reason === 'cACompromise');
+        if (tsaKeyCompromised) {
+          this.add(work, indeterminate('REVOKED_NO_POE', `${what}: a compromised time-stamping key could have made this token at any time`));
+        } else if (isSigner && notBefore && notBefore.getTime() >= revoked.at.getTime()) {
           this.add(work, failed('REVOKED', `${what}, and a time-stamp inside the signed bytes proves the signature was made afterwards`));
         } else if (proven && bst.getTime() < revoked.at.getTime()) {
           work.warnings.push(`${what}, after the signature's proof of existence at ${bst.toISOString()}`);
