@@ -5,7 +5,8 @@ import type { Clock } from '../clock.js';
 import type { Transaction } from 'kysely';
 import type { Database, DatabaseSchema } from '../db/schema/database.js';
 import type { SealRow } from '../db/schema/seals.table.js';
-import { ConflictError, PermissionDeniedError } from '../errors.js';
+import { ConflictError, InvalidInputError, PermissionDeniedError } from '../errors.js';
+import { analyseUpdates } from '../validation/validate-pdf.js';
 import { type PadesLevel, type PadesServices, signPdf } from '../pades/sign-pdf.js';
 import type { BackendKeyPair, KeyBackend } from '../signing/key-backend.js';
 import { DEFAULT_SEAL_SIZE_PT, type SealDesign, sealPdf, sealSvg } from './seal-appearance.js';
@@ -114,6 +115,7 @@ export class SealingService {
       name: seal.name,
       ...(params.certify ? { certify: { permissions: 2 as const } } : {}),
     });
+    this.assertSealedWhatWasShown(sealed);
     return {
       pdf: sealed,
       sealId: seal.id,
@@ -124,6 +126,23 @@ export class SealingService {
       documentSha256: sha256(params.pdf),
       sha256: sha256(sealed),
     };
+  }
+
+  /**
+   * A PDF that defines an object twice can show one thing in a reader (which follows the
+   * cross-reference table) while the PDF library we add the seal with takes the other
+   * definition: the seal would then certify content nobody saw. The update we appended must
+   * not change what a reader shows (e.g. "page 1: /Contents changed")
+   * means the input was ambiguous, and it is refused.
+   */
+  private assertSealedWhatWasShown(sealed: Uint8Array): void {
+    const { revisions, changes } = analyseUpdates(sealed);
+    const unexpected = changes.filter((c) => c.revision === revisions - 1 && !c.allowed && WHAT_IS_SHOWN.has(c.kind));
+    if (unexpected.length > 0) {
+      throw new InvalidInputError('AmbiguousPdf', `The PDF cannot be sealed as it is: ${unexpected.map((c) => c.description).join('; ')}. Save it again (without incremental updates) and retry.`, {
+        details: { changes: unexpected.map((c) => c.description) },
+      });
+    }
   }
 
   /** Writes the use log entry and the audit entry of a signed document inside `trx`. */
@@ -179,6 +198,12 @@ export class SealingService {
     return keys;
   }
 }
+
+/**
+ * Kinds of change that alter what a reader shows. A certification seal also writes catalog
+ * /Perms in its own update, which the analysis (made for changes *after* a signature) flags.
+ */
+const WHAT_IS_SHOWN: ReadonlySet<string> = new Set(['page-content', 'page', 'resources', 'deleted-object', 'annotation', 'signature-removed']);
 
 export function designOf(seal: SealRow): SealDesign {
   return {
