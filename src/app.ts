@@ -7,6 +7,8 @@ import { protocolRoutes } from './api/pki/protocol.routes.js';
 import { publicationRoutes } from './api/pki/publication.routes.js';
 import { batchRoutes } from './api/licences/batches.routes.js';
 import { licenceRoutes } from './api/licences/licences.routes.js';
+import { peerRoutes } from './api/federation/peers.routes.js';
+import { trustListRoutes } from './api/federation/trust-list.routes.js';
 import { checkRoutes } from './api/public/check.routes.js';
 import { verifyPageRoutes } from './api/public/verify-page.routes.js';
 import { verifyRoutes } from './api/verify/verify.routes.js';
@@ -43,6 +45,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route('/', protocolRoutes(ctx));
   app.route('/', checkRoutes(ctx));
   app.route('/', verifyPageRoutes(ctx));
+  app.route('/', trustListRoutes(ctx));
 
   app.use(`${API_BASE}/*`, requestBodyLimits(ctx.config));
   app.use(`${API_BASE}/*`, authenticate(ctx.apiKeys));
@@ -54,6 +57,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route(API_BASE, licenceRoutes(ctx));
   app.route(API_BASE, batchRoutes(ctx));
   app.route(API_BASE, verifyRoutes(ctx));
+  app.route(API_BASE, peerRoutes(ctx));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

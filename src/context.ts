@@ -21,6 +21,8 @@ import { DepartmentService } from './departments/department.service.js';
 import { LicenceBatchService } from './licences/batch.service.js';
 import { LicenceService } from './licences/licence.service.js';
 import { LicenceCheckService } from './licences/licence-check.service.js';
+import { PeerService } from './federation/peer.service.js';
+import { TrustListService } from './federation/trust-list.service.js';
 import { LocalRevocationSource } from './verification/local-revocation.js';
 import { VerificationService } from './verification/verification.service.js';
 import { LicenceTokenService } from './licences/licence-token.service.js';
@@ -48,6 +50,8 @@ export interface AppContext {
   readonly licenceBatches: LicenceBatchService;
   readonly licenceChecks: LicenceCheckService;
   readonly verification: VerificationService;
+  readonly trustList: TrustListService;
+  readonly peers: PeerService;
   /** Database engine actually in use, for readiness reporting. */
   readonly engine: OpenDatabase['engine'];
   close(): Promise<void>;
@@ -83,6 +87,7 @@ export async function createContext(
   const closeAll = async () => {
     await licenceBatches?.stop();
     await licenceChecks?.close();
+    peers?.stop();
     await Promise.all([...backends.values()].map((b) => b.close()));
     await database.close();
   };
@@ -98,6 +103,8 @@ export async function createContext(
   let licenceBatches: LicenceBatchService;
   let licenceChecks: LicenceCheckService;
   let verification: VerificationService;
+  let trustList: TrustListService;
+  let peers: PeerService;
   try {
     const caConfig = loadCaConfig(config.caConfigFile);
     backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger, { production: config.production });
@@ -118,6 +125,13 @@ export async function createContext(
     });
     licenceBatches = new LicenceBatchService(db, audit, clock, licences, logger);
     licenceChecks = new LicenceCheckService(db, clock, logger, licences, licenceTokens);
+    trustList = new TrustListService(db, clock, hierarchy, licenceTokens, catalogue, {
+      id: config.regionId,
+      name: config.regionName,
+      publicBaseUrl: config.publicBaseUrl,
+      validityHours: config.trustListValidityHours,
+    });
+    peers = new PeerService(db, audit, clock, logger, config.regionId);
     const authorities = [...hierarchy.authorities.values()];
     const revocation = new LocalRevocationSource(db, new Set(authorities.map((a) => createHash('sha256').update(a.der).digest('hex'))), () => clock.now());
     verification = new VerificationService(clock, licences, {
@@ -158,6 +172,8 @@ export async function createContext(
     licenceBatches,
     licenceChecks,
     verification,
+    trustList,
+    peers,
     engine: database.engine,
     close: closeAll,
   };

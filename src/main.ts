@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const stopOcspWatch = ctx.ocsp.startWatching();
   // Batch jobs left half done by a stopped or crashed instance resume here.
   ctx.licenceBatches.start();
+  ctx.peers.start(config.peerRefreshSeconds * 1000, { departmentId: null, keyId: null, requestId: 'peer-refresh' });
   await ctx.crls.refreshDue();
 
   const app = createApp(ctx);

@@ -12,6 +12,10 @@ export interface Config {
   readonly dataDir: string;
   readonly regionId: string;
   readonly regionName: string;
+  /** How long a published trust list stays valid (its next update), hours. */
+  readonly trustListValidityHours: number;
+  /** How often peer regions' trust lists are fetched again, seconds. */
+  readonly peerRefreshSeconds: number;
   readonly operatorName: string;
   readonly operatorCreditCode: string | null;
   readonly logLevel: LogLevel;
@@ -93,6 +97,12 @@ const environmentSchema = z.object({
       .default('140000'),
   ),
   REGION_NAME: optionalText.pipe(z.string().max(100, 'must be at most 100 characters').default('山西省')),
+  TRUST_LIST_VALIDITY_HOURS: optionalText.pipe(
+    z.coerce.number<string | undefined>({ error: 'must be a number of hours' }).int().min(1).max(24 * 30).default(24),
+  ),
+  PEER_REFRESH_SECONDS: optionalText.pipe(
+    z.coerce.number<string | undefined>({ error: 'must be a number of seconds' }).int().min(5).max(86_400).default(300),
+  ),
   OPERATOR_NAME: optionalText.pipe(z.string().max(200, 'must be at most 200 characters').optional()),
   OPERATOR_CREDIT_CODE: optionalText.pipe(
     z
@@ -161,6 +171,8 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     dataDir: path.resolve(e.DATA_DIR),
     regionId: e.REGION_ID,
     regionName: e.REGION_NAME,
+    trustListValidityHours: e.TRUST_LIST_VALIDITY_HOURS,
+    peerRefreshSeconds: e.PEER_REFRESH_SECONDS,
     operatorName: e.OPERATOR_NAME ?? `${e.REGION_NAME}电子证照运营中心`,
     operatorCreditCode: e.OPERATOR_CREDIT_CODE ?? null,
     logLevel: e.LOG_LEVEL,

@@ -4,6 +4,7 @@ import * as certificateAuthority from './20261123T150000-certificate-authority.j
 import * as seals from './20261123T160000-seals.js';
 import * as departmentClientCertificates from './20261123T170000-department-client-certificates.js';
 import * as licences from './20261124T090000-licences.js';
+import * as federation from './20261124T100000-federation.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (not read from disk) so that the
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '20261123T160000-seals': seals,
   '20261123T170000-department-client-certificates': departmentClientCertificates,
   '20261124T090000-licences': licences,
+  '20261124T100000-federation': federation,
 };
 
 export const migrationProvider: MigrationProvider = {

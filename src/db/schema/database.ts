@@ -6,6 +6,14 @@ import type { CrlsTable } from './crls.table.js';
 import type { SealCertificatesTable, SealGrantsTable, SealsTable, SealUsesTable } from './seals.table.js';
 import type { DepartmentsTable } from './departments.table.js';
 import type {
+  HolderConsentsTable,
+  PeersTable,
+  ShareLinksTable,
+  SharingAgreementsTable,
+  SharingUsageTable,
+  TrustListPublicationsTable,
+} from './federation.table.js';
+import type {
   DepartmentLicenceTypesTable,
   LicenceBatchInputsTable,
   LicenceBatchJobsTable,
@@ -41,6 +49,12 @@ export interface DatabaseSchema {
   licence_batch_inputs: LicenceBatchInputsTable;
   licence_batch_rows: LicenceBatchRowsTable;
   licence_scans: LicenceScansTable;
+  trust_list_publications: TrustListPublicationsTable;
+  peers: PeersTable;
+  sharing_agreements: SharingAgreementsTable;
+  holder_consents: HolderConsentsTable;
+  share_links: ShareLinksTable;
+  sharing_usage: SharingUsageTable;
 }
 
 export type Database = Kysely<DatabaseSchema>;
