@@ -21,6 +21,8 @@ import { DepartmentService } from './departments/department.service.js';
 import { LicenceBatchService } from './licences/batch.service.js';
 import { LicenceService } from './licences/licence.service.js';
 import { LicenceCheckService } from './licences/licence-check.service.js';
+import { PeerDirectory } from './federation/peer-directory.js';
+import { PeerOcspSource, RegionRevocationSource } from './federation/peer-revocation.js';
 import { PeerService } from './federation/peer.service.js';
 import { TrustListService } from './federation/trust-list.service.js';
 import { LocalRevocationSource } from './verification/local-revocation.js';
@@ -134,11 +136,15 @@ export async function createContext(
     peers = new PeerService(db, audit, clock, logger, config.regionId);
     const authorities = [...hierarchy.authorities.values()];
     const revocation = new LocalRevocationSource(db, new Set(authorities.map((a) => createHash('sha256').update(a.der).digest('hex'))), () => clock.now());
+    const peerDirectory = new PeerDirectory(peers);
     verification = new VerificationService(clock, licences, {
+      region: { id: config.regionId, name: config.regionName },
       anchors: [{ certificateDer: hierarchy.root.der, name: `${config.regionName} (${config.regionId})` }],
       intermediates: authorities.filter((a) => a !== hierarchy.root).map((a) => a.der),
-      revocation,
+      // Own certificates from the own registry, a recognised region's from its OCSP responder.
+      revocation: new RegionRevocationSource(revocation, new PeerOcspSource((issuer) => peerDirectory.ocspUrlFor(issuer.sha256Fingerprint))),
       maxBytes: config.maxDocumentBytes,
+      peers: { service: peers, directory: peerDirectory },
     });
     await certificates.registerHierarchy(SYSTEM_ACTOR);
     // A status change shows in OCSP and in the CRL at once, not at the next refresh.

@@ -20,6 +20,11 @@ export class LocalRevocationSource implements RevocationSource {
     private readonly now: () => Date,
   ) {}
 
+  /** Whether `issuer` is one of this region's CAs. */
+  issues(issuer: ParsedCertificate): boolean {
+    return this.ownCaFingerprints.has(issuer.sha256Fingerprint);
+  }
+
   async status(certificate: ParsedCertificate, issuer: ParsedCertificate): Promise<RevocationAnswer> {
     if (!this.ownCaFingerprints.has(issuer.sha256Fingerprint)) return { status: 'unknown' };
     const cached = this.answers.get(certificate.serialNumber);

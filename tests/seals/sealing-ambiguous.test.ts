@@ -44,7 +44,7 @@ describe('sealing refuses a PDF whose objects are defined twice', () => {
       method: 'POST',
       token: issuer.token,
       headers: { 'Content-Type': 'application/pdf' },
-      body: await ambiguousPdf(),
+      body: new Uint8Array(await ambiguousPdf()),
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string }).code).toBe('AmbiguousPdf');
