@@ -126,7 +126,6 @@ export async function createContext(
       publicBaseUrl: config.publicBaseUrl,
     });
     licenceBatches = new LicenceBatchService(db, audit, clock, licences, logger);
-    licenceChecks = new LicenceCheckService(db, clock, logger, licences, licenceTokens);
     trustList = new TrustListService(db, clock, hierarchy, licenceTokens, catalogue, {
       id: config.regionId,
       name: config.regionName,
@@ -137,6 +136,7 @@ export async function createContext(
     const authorities = [...hierarchy.authorities.values()];
     const revocation = new LocalRevocationSource(db, new Set(authorities.map((a) => createHash('sha256').update(a.der).digest('hex'))), () => clock.now());
     const peerDirectory = new PeerDirectory(peers);
+    licenceChecks = new LicenceCheckService(db, clock, logger, licences, licenceTokens, peerDirectory);
     verification = new VerificationService(clock, licences, {
       region: { id: config.regionId, name: config.regionName },
       anchors: [{ certificateDer: hierarchy.root.der, name: `${config.regionName} (${config.regionId})` }],

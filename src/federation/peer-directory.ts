@@ -35,6 +35,10 @@ export class PeerDirectory {
     return this.byCertificate.get(fingerprint) ?? null;
   }
 
+  async region(regionId: string): Promise<PeerTrust | null> {
+    return (await this.peers.trusted()).find((peer) => peer.regionId === regionId) ?? null;
+  }
+
   async ocspUrlFor(issuerFingerprint: string): Promise<string | null> {
     return (await this.regionOf(issuerFingerprint))?.payload.services.ocsp ?? null;
   }

@@ -1,4 +1,6 @@
+import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { PeerDirectory } from '../federation/peer-directory.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema/database.js';
 import type { LicenceService, Licence } from './licence.service.js';
@@ -19,7 +21,19 @@ export type QrVerdict = 'valid' | 'not-valid' | 'not-genuine';
 export interface QrCheckReport {
   verdict: QrVerdict;
   /** Why, as a stable code: 'ok', a licence status, or what made it not genuine. */
-  reason: LicenceStatus | 'ok' | 'malformed-token' | 'unknown-key' | 'bad-signature' | 'foreign-region' | 'unknown-licence' | 'content-mismatch';
+  reason:
+    | LicenceStatus
+    | 'ok'
+    | 'malformed-token'
+    | 'unknown-key'
+    | 'bad-signature'
+    | 'foreign-region'
+    | 'unknown-licence'
+    | 'content-mismatch'
+    | 'region-unavailable';
+  /** For a licence of a recognised region: that region, and what its registry said (no personal data). */
+  region?: { id: string; name: string };
+  remote?: { identifier: string; typeName: string | null; issuer: string | null; status: string | null };
   checkedAt: Date;
   /** Masked: holder names and ids as 张*三 / 1101**********002X; no face fields. */
   licence: Licence | null;
@@ -47,6 +61,7 @@ export class LicenceCheckService {
     private readonly logger: Logger,
     private readonly licences: LicenceService,
     private readonly tokens: LicenceTokenService,
+    private readonly peers?: PeerDirectory,
   ) {
     this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
     this.timer.unref();
@@ -62,6 +77,7 @@ export class LicenceCheckService {
     const checkedAt = this.clock.now();
     const base = { checkedAt, licence: null, issuedAt: null, tokenKeyId: null };
     const check = await this.tokens.check(token);
+    if (!check.valid && check.reason === 'foreign-region' && this.peers) return this.evaluatePeerToken(token, checkedAt);
     if (!check.valid) {
       const reason = check.reason === 'malformed' ? 'malformed-token' : check.reason;
       return { ...base, verdict: 'not-genuine', reason };
@@ -74,6 +90,37 @@ export class LicenceCheckService {
     const issuedAt = new Date(check.claims.iat * 1000);
     if (licence.status !== 'valid') return { checkedAt, verdict: 'not-valid', reason: licence.status, licence: masked, issuedAt, tokenKeyId: check.kid };
     return { checkedAt, verdict: 'valid', reason: 'ok', licence: masked, issuedAt, tokenKeyId: check.kid };
+  }
+
+  /**
+   * A token of a recognised region: verified with that region's published token keys (from its
+   * trust list), the status asked of its registry. Holder data stays in the holder's region.
+   */
+  private async evaluatePeerToken(token: string, checkedAt: Date): Promise<QrCheckReport> {
+    const base = { checkedAt, licence: null, issuedAt: null, tokenKeyId: null };
+    const decoded = decodeLicenceToken(token)!;
+    const peer = await this.peers!.region(decoded.claims.iss);
+    if (!peer) return { ...base, verdict: 'not-genuine', reason: 'foreign-region' };
+    const region = { id: peer.regionId, name: peer.name };
+    const jwk = peer.payload.tokenKeys.find((key) => key.kid === decoded.header.kid);
+    if (!jwk) return { ...base, region, verdict: 'not-genuine', reason: 'unknown-key' };
+    let genuine = false;
+    try {
+      const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } as never, format: 'jwk' });
+      genuine = verifySignature('sha256', decoded.signingInput, { key, dsaEncoding: 'ieee-p1363' }, decoded.signature);
+    } catch {
+      genuine = false;
+    }
+    if (!genuine) return { ...base, region, verdict: 'not-genuine', reason: 'bad-signature' };
+    const issuedAt = new Date(decoded.claims.iat * 1000);
+    const answer = await this.peers!.licenceStatus(peer, decoded.claims.sub);
+    const typeName = peer.payload.licenceTypes.find((t) => decoded.claims.sub.includes(`.${t.code}.`))?.name ?? null;
+    const remote = { identifier: decoded.claims.sub, typeName, issuer: answer?.issuer ?? null, status: answer?.status ?? null };
+    const common = { checkedAt, licence: null, issuedAt, tokenKeyId: decoded.header.kid, region, remote };
+    if (!answer) return { ...common, verdict: 'not-valid', reason: 'region-unavailable' };
+    if (!answer.known) return { ...common, verdict: 'not-genuine', reason: 'unknown-licence' };
+    if (answer.status !== 'valid') return { ...common, verdict: 'not-valid', reason: answer.status as LicenceStatus };
+    return { ...common, verdict: 'valid', reason: 'ok' };
   }
 
   private record(identifier: string | null, outcome: string): void {

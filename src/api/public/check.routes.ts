@@ -20,6 +20,8 @@ export function checkRoutes(ctx: AppContext) {
           reason: report.reason,
           checkedAt: report.checkedAt.toISOString(),
           issuedAt: report.issuedAt?.toISOString() ?? null,
+          ...(report.region ? { region: report.region } : {}),
+          ...(report.remote ? { remote: report.remote } : {}),
           licence: report.licence
             ? {
                 identifier: report.licence.identifier,

@@ -31,6 +31,9 @@ const TEXT = {
     notValid: (s: LicenceStatus) => `证照真实，但${STATUS_PHRASE_ZH[s]}`,
     notValidNote: (s: LicenceStatus) =>
       s === 'superseded' ? '本证照已换发新版本，请以新版本为准。' : s === 'expired' ? '本证照已超过有效期。' : `本证照已被发证机关${LICENCE_STATUS_NAMES[s]}，不能作为有效证明。`,
+    unavailable: '暂时无法核验',
+    unavailableNote: '发证地区的证照库暂时没有应答，请稍后再试。',
+    region: '发证地区',
     notGenuine: '无法确认为真实证照',
     notGenuineNote: '二维码不是本地区签发的电子证照，或内容已被改动。请向发证机关核实。',
     name: '证照名称',
@@ -54,6 +57,9 @@ const TEXT = {
     notValid: (s: LicenceStatus) => `Genuine, but ${STATUS_EN[s].toLowerCase()}`,
     notValidNote: (s: LicenceStatus) =>
       s === 'superseded' ? 'A newer version of this licence has been issued; only that one counts.' : s === 'expired' ? 'This licence is past its validity period.' : `The issuing authority has ${STATUS_EN[s].toLowerCase()} this licence; it is not proof of anything.`,
+    unavailable: 'Cannot check right now',
+    unavailableNote: 'The issuing region’s licence registry did not answer. Try again later.',
+    region: 'Issuing region',
     notGenuine: 'Not a genuine licence',
     notGenuineNote: 'This code was not issued by this region, or its content was changed. Check with the issuing authority.',
     name: 'Licence',
@@ -80,7 +86,9 @@ export function citizenPage(report: QrCheckReport, lang: PageLanguage, selfPath:
   const t = TEXT[lang];
   const { licence } = report;
   const [cls, heading, note] =
-    report.verdict === 'valid'
+    report.reason === 'region-unavailable'
+      ? ['warn', t.unavailable, t.unavailableNote]
+      : report.verdict === 'valid'
       ? ['ok', t.valid, t.validNote]
       : report.verdict === 'not-valid'
         ? [report.reason === 'revoked' || report.reason === 'cancelled' ? 'bad' : 'warn', t.notValid(report.reason as LicenceStatus), t.notValidNote(report.reason as LicenceStatus)]
@@ -100,7 +108,15 @@ export function citizenPage(report: QrCheckReport, lang: PageLanguage, selfPath:
         [t.number, licence.licenceNumber],
         [t.identifier, licence.identifier],
       ]
-    : [];
+    : report.remote
+      ? ([
+          [t.region, `${report.region?.name ?? ''} (${report.region?.id ?? ''})`],
+          ...(report.remote.typeName ? [[t.name, report.remote.typeName]] : []),
+          ...(report.remote.issuer ? [[t.issuer, report.remote.issuer]] : []),
+          ...(report.remote.status ? [[t.status, lang === 'zh' ? (LICENCE_STATUS_NAMES[report.remote.status as LicenceStatus] ?? report.remote.status) : (STATUS_EN[report.remote.status as LicenceStatus] ?? report.remote.status)]] : []),
+          [t.identifier, report.remote.identifier],
+        ] as [string, string][])
+      : [];
   // Beijing time, like the dates on the licence.
   const checkedAt = `${new Date(report.checkedAt.getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19)} ${lang === 'zh' ? '北京时间' : 'China Standard Time'}`;
   const other = lang === 'zh' ? 'en' : 'zh';
