@@ -8,6 +8,7 @@ import { publicationRoutes } from './api/pki/publication.routes.js';
 import { batchRoutes } from './api/licences/batches.routes.js';
 import { licenceRoutes } from './api/licences/licences.routes.js';
 import { peerRoutes } from './api/federation/peers.routes.js';
+import { sharingApiRoutes, sharingPeerRoutes } from './api/federation/sharing.routes.js';
 import { trustListRoutes } from './api/federation/trust-list.routes.js';
 import { checkRoutes } from './api/public/check.routes.js';
 import { verifyPageRoutes } from './api/public/verify-page.routes.js';
@@ -46,6 +47,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route('/', checkRoutes(ctx));
   app.route('/', verifyPageRoutes(ctx));
   app.route('/', trustListRoutes(ctx));
+  app.route('/', sharingPeerRoutes(ctx));
 
   app.use(`${API_BASE}/*`, requestBodyLimits(ctx.config));
   app.use(`${API_BASE}/*`, authenticate(ctx.apiKeys));
@@ -58,6 +60,7 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route(API_BASE, batchRoutes(ctx));
   app.route(API_BASE, verifyRoutes(ctx));
   app.route(API_BASE, peerRoutes(ctx));
+  app.route(API_BASE, sharingApiRoutes(ctx));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -24,6 +24,7 @@ import { LicenceCheckService } from './licences/licence-check.service.js';
 import { PeerDirectory } from './federation/peer-directory.js';
 import { PeerOcspSource, RegionRevocationSource } from './federation/peer-revocation.js';
 import { PeerService } from './federation/peer.service.js';
+import { SharingService } from './federation/sharing.service.js';
 import { TrustListService } from './federation/trust-list.service.js';
 import { LocalRevocationSource } from './verification/local-revocation.js';
 import { VerificationService } from './verification/verification.service.js';
@@ -54,6 +55,7 @@ export interface AppContext {
   readonly verification: VerificationService;
   readonly trustList: TrustListService;
   readonly peers: PeerService;
+  readonly sharing: SharingService;
   /** Database engine actually in use, for readiness reporting. */
   readonly engine: OpenDatabase['engine'];
   close(): Promise<void>;
@@ -107,6 +109,7 @@ export async function createContext(
   let verification: VerificationService;
   let trustList: TrustListService;
   let peers: PeerService;
+  let sharing: SharingService;
   try {
     const caConfig = loadCaConfig(config.caConfigFile);
     backends = await openKeyBackends(caConfig, config.keysDir, secrets, logger, { production: config.production });
@@ -137,6 +140,11 @@ export async function createContext(
     const revocation = new LocalRevocationSource(db, new Set(authorities.map((a) => createHash('sha256').update(a.der).digest('hex'))), () => clock.now());
     const peerDirectory = new PeerDirectory(peers);
     licenceChecks = new LicenceCheckService(db, clock, logger, licences, licenceTokens, peerDirectory);
+    sharing = new SharingService(db, audit, clock, logger, licences, sealing, hierarchy, peers, peerDirectory, {
+      id: config.regionId,
+      name: config.regionName,
+      publicBaseUrl: config.publicBaseUrl,
+    });
     verification = new VerificationService(clock, licences, {
       region: { id: config.regionId, name: config.regionName },
       anchors: [{ certificateDer: hierarchy.root.der, name: `${config.regionName} (${config.regionId})` }],
@@ -180,6 +188,7 @@ export async function createContext(
     verification,
     trustList,
     peers,
+    sharing,
     engine: database.engine,
     close: closeAll,
   };

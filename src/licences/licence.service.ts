@@ -335,6 +335,23 @@ export class LicenceService {
     return dataCheck(3, licence);
   }
 
+  /**
+   * For cross-region sharing: the current licence by identifier, or by holder id and type (the
+   * newest current one), with what making an annotated copy needs. No access check: the
+   * sharing service checks the agreement and the holder's consent first.
+   */
+  async sharingSource(
+    query: { identifier: string } | { holderId: string; idTypeCode: string; typeCode: string },
+  ): Promise<{ licenceId: string; licence: Licence; sealId: string; issuerDepartmentId: string; pdf: Uint8Array } | null> {
+    let row: LicenceRow | undefined;
+    if ('identifier' in query) row = await repo.findLicenceByIdentifier(this.db, query.identifier);
+    else row = (await repo.findByHolder(this.db, query.holderId.trim().toUpperCase(), query.idTypeCode, query.typeCode)).find((r) => !r.superseded_by);
+    if (!row) return null;
+    const pdf = await repo.findLicenceFile(this.db, row.id);
+    if (!pdf) return null;
+    return { licenceId: row.id, licence: this.toLicence(row), sealId: row.seal_id, issuerDepartmentId: row.issuer_department_id, pdf };
+  }
+
   async statistics() {
     const today = chinaDate(this.clock.now());
     const [counts, expired] = await Promise.all([repo.countLicences(this.db), repo.countExpired(this.db, today)]);

@@ -34,6 +34,11 @@ export interface SealDocumentParams {
   location?: string;
   /** Make this the document's certification signature (DocMDP P=2: form filling and further signatures allowed). */
   certify?: boolean;
+  /**
+   * Draw this one-page PDF (e.g. an annotation text) as the signature's appearance instead of
+   * the seal, in a `width` × `height` box at the placement's corner.
+   */
+  appearance?: { pdf: Uint8Array; width: number; height: number };
 }
 
 export interface SealedDocument {
@@ -106,8 +111,14 @@ export class SealingService {
       signingTime: signedAt,
       ...(params.placement
         ? {
-            placement: { page: params.placement.page, x: params.placement.x, y: params.placement.y, width: size, height: size },
-            appearance: await sealPdf(design, size),
+            placement: {
+              page: params.placement.page,
+              x: params.placement.x,
+              y: params.placement.y,
+              width: params.appearance?.width ?? size,
+              height: params.appearance?.height ?? size,
+            },
+            appearance: params.appearance?.pdf ?? (await sealPdf(design, size)),
           }
         : {}),
       reason: params.reason,

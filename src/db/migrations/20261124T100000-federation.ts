@@ -59,6 +59,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('token_sha256', 'text', (c) => c.primaryKey())
     .addColumn('licence_id', 'uuid', (c) => c.notNull().references('licences.id'))
     .addColumn('usage_id', 'bigint', (c) => c.notNull())
+    .addColumn('pdf', 'bytea', (c) => c.notNull())
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .addColumn('used_at', 'timestamptz')
     .execute();

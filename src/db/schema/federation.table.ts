@@ -53,6 +53,8 @@ export interface ShareLinksTable {
   token_sha256: string;
   licence_id: string;
   usage_id: number;
+  /** The annotated copy (加注件), made when the request was granted. */
+  pdf: Uint8Array;
   expires_at: Date;
   used_at: Date | null;
 }
