@@ -138,7 +138,7 @@ export async function createContext(
     peers = new PeerService(db, audit, clock, logger, config.regionId);
     const authorities = [...hierarchy.authorities.values()];
     const revocation = new LocalRevocationSource(db, new Set(authorities.map((a) => createHash('sha256').update(a.der).digest('hex'))), () => clock.now());
-    const peerDirectory = new PeerDirectory(peers);
+    const peerDirectory = new PeerDirectory(peers, config.peerStatusCacheSeconds * 1000);
     licenceChecks = new LicenceCheckService(db, clock, logger, licences, licenceTokens, peerDirectory);
     sharing = new SharingService(db, audit, clock, logger, licences, sealing, hierarchy, peers, peerDirectory, {
       id: config.regionId,
@@ -150,7 +150,7 @@ export async function createContext(
       anchors: [{ certificateDer: hierarchy.root.der, name: `${config.regionName} (${config.regionId})` }],
       intermediates: authorities.filter((a) => a !== hierarchy.root).map((a) => a.der),
       // Own certificates from the own registry, a recognised region's from its OCSP responder.
-      revocation: new RegionRevocationSource(revocation, new PeerOcspSource((issuer) => peerDirectory.ocspUrlFor(issuer.sha256Fingerprint))),
+      revocation: new RegionRevocationSource(revocation, new PeerOcspSource((issuer) => peerDirectory.ocspUrlFor(issuer.sha256Fingerprint), config.peerStatusCacheSeconds * 1000)),
       maxBytes: config.maxDocumentBytes,
       peers: { service: peers, directory: peerDirectory },
     });

@@ -16,6 +16,8 @@ export interface Config {
   readonly trustListValidityHours: number;
   /** How often peer regions' trust lists are fetched again, seconds. */
   readonly peerRefreshSeconds: number;
+  /** How long a peer region's answer about a licence or certificate status is reused, seconds. */
+  readonly peerStatusCacheSeconds: number;
   readonly operatorName: string;
   readonly operatorCreditCode: string | null;
   readonly logLevel: LogLevel;
@@ -100,6 +102,9 @@ const environmentSchema = z.object({
   TRUST_LIST_VALIDITY_HOURS: optionalText.pipe(
     z.coerce.number<string | undefined>({ error: 'must be a number of hours' }).int().min(1).max(24 * 30).default(24),
   ),
+  PEER_STATUS_CACHE_SECONDS: optionalText.pipe(
+    z.coerce.number<string | undefined>({ error: 'must be a number of seconds' }).int().min(0).max(3600).default(30),
+  ),
   PEER_REFRESH_SECONDS: optionalText.pipe(
     z.coerce.number<string | undefined>({ error: 'must be a number of seconds' }).int().min(5).max(86_400).default(300),
   ),
@@ -173,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     regionName: e.REGION_NAME,
     trustListValidityHours: e.TRUST_LIST_VALIDITY_HOURS,
     peerRefreshSeconds: e.PEER_REFRESH_SECONDS,
+    peerStatusCacheSeconds: e.PEER_STATUS_CACHE_SECONDS,
     operatorName: e.OPERATOR_NAME ?? `${e.REGION_NAME}电子证照运营中心`,
     operatorCreditCode: e.OPERATOR_CREDIT_CODE ?? null,
     logLevel: e.LOG_LEVEL,

@@ -12,7 +12,6 @@ export interface PeerLicenceStatus {
 }
 
 const STATUS_TIMEOUT_MS = 3_000;
-const STATUS_TTL_MS = 30_000;
 
 /**
  * Lookups over the trust lists of recognised regions: which region a CA certificate or trust
@@ -26,6 +25,7 @@ export class PeerDirectory {
 
   constructor(
     private readonly peers: PeerService,
+    private readonly statusTtlMs: number,
     private readonly fetcher: typeof fetch = fetch,
   ) {}
 
@@ -70,7 +70,7 @@ export class PeerDirectory {
     } catch {
       answer = null;
     }
-    if (answer) this.statuses.set(key, { answer, until: Date.now() + STATUS_TTL_MS });
+    if (answer && this.statusTtlMs > 0) this.statuses.set(key, { answer, until: Date.now() + this.statusTtlMs });
     return answer;
   }
 

@@ -5,8 +5,6 @@ import { EmbeddedRevocationData, RevocationDataCache } from '../validation/revoc
 import type { RevocationAnswer, RevocationSource } from '../validation/validate-pdf.js';
 
 const TIMEOUT_MS = 3_000;
-/** Peer answers are reused this long (and never past the response's nextUpdate). */
-const ANSWER_TTL_MS = 60_000;
 
 /**
  * Revocation status of a peer region's certificates, asked of that region's OCSP responder (its
@@ -22,6 +20,8 @@ export class PeerOcspSource implements RevocationSource {
   constructor(
     /** The OCSP address of the region whose CA `issuer` is, or null when no peer issued it. */
     private readonly responderFor: (issuer: ParsedCertificate) => Promise<string | null>,
+    /** Answers are reused this long (never past the response's nextUpdate). */
+    private readonly answerTtlMs: number,
     private readonly fetcher: typeof fetch = fetch,
   ) {}
 
@@ -57,8 +57,8 @@ export class PeerOcspSource implements RevocationSource {
       status.status === 'revoked'
         ? { status: 'revoked', revokedAt: status.revokedAt ?? status.issuedAt, ...(status.reason ? { reason: status.reason } : {}), producedAt: status.issuedAt }
         : { status: status.status, producedAt: status.issuedAt };
-    const until = Math.min(Date.now() + ANSWER_TTL_MS, status.nextUpdate?.getTime() ?? Infinity);
-    this.answers.set(key, { answer, until });
+    const until = Math.min(Date.now() + this.answerTtlMs, status.nextUpdate?.getTime() ?? Infinity);
+    if (this.answerTtlMs > 0) this.answers.set(key, { answer, until });
     return answer;
   }
 }
