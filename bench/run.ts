@@ -2,6 +2,7 @@ import { benchAuditAppend } from './audit-append.bench.js';
 import { benchCa } from './ca.bench.js';
 import { benchAuthenticatedRequests } from './http-auth.bench.js';
 import { type Figure, printFigure } from './lib.js';
+import { benchFederation } from './federation.bench.js';
 import { benchLicences } from './licences.bench.js';
 import { benchPades } from './pades.bench.js';
 import { benchSealing } from './sealing.bench.js';
@@ -20,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<Figure[]>> = {
   sealing: benchSealing,
   licences: benchLicences,
   verification: benchVerification,
+  federation: benchFederation,
 };
 
 const selected = process.argv.slice(2).filter((a) => a !== '--');

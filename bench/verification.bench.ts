@@ -6,7 +6,7 @@ import { creditCodeCheckCharacter } from '../src/pki/credit-code.js';
 import { residentIdCheckCharacter } from '../src/pki/resident-id.js';
 import { type Figure, freePort, freshBenchDatabase, median, startService } from './lib.js';
 
-const TOKEN = 'bench-admin-token-0123456789abcdefghijklmnopqrstuv';
+export const TOKEN = 'bench-admin-token-0123456789abcdefghijklmnopqrstuv';
 
 /**
  * Verification speed, with the service in its own process and the load generator in this one:
@@ -52,7 +52,7 @@ export async function benchVerification(): Promise<Figure[]> {
   }
 }
 
-async function issueOneLicence(baseUrl: string): Promise<{ pdf: Uint8Array; verifyPath: string; acceptorToken: string }> {
+export async function issueOneLicence(baseUrl: string, adminToken = TOKEN): Promise<{ pdf: Uint8Array; verifyPath: string; acceptorToken: string; identifier: string; issuerToken: string; verifyUrl: string }> {
   const call = async (method: string, url: string, token: string, body?: unknown) => {
     const res = await fetch(`${baseUrl}${url}`, {
       method,
@@ -64,16 +64,16 @@ async function issueOneLicence(baseUrl: string): Promise<{ pdf: Uint8Array; veri
   };
   const department = async (n: number, roles: string[]) => {
     const body = `11140000${String(n).padStart(9, '0')}`;
-    const created = (await (await call('POST', '/api/v1/departments', TOKEN, { name: `基准测试部门${n}`, creditCode: body + creditCodeCheckCharacter(body), roles })).json()) as { id: string };
-    const key = (await (await call('POST', `/api/v1/departments/${created.id}/api-keys`, TOKEN, { label: 'bench' })).json()) as { token: string };
+    const created = (await (await call('POST', '/api/v1/departments', adminToken, { name: `基准测试部门${n}`, creditCode: body + creditCodeCheckCharacter(body), roles })).json()) as { id: string };
+    const key = (await (await call('POST', `/api/v1/departments/${created.id}/api-keys`, adminToken, { label: 'bench' })).json()) as { token: string };
     return { id: created.id, token: key.token };
   };
   const issuer = await department(1, ['issuer']);
   const acceptor = await department(2, ['acceptor']);
-  const types = (await (await call('GET', '/api/v1/licence-types', TOKEN)).json()) as { items: { code: string; sealType: string; name: string }[] };
+  const types = (await (await call('GET', '/api/v1/licence-types', adminToken)).json()) as { items: { code: string; sealType: string; name: string }[] };
   const type = types.items.find((t) => t.name.includes('残疾人证'))!;
-  await call('POST', '/api/v1/seals', TOKEN, { ownerDepartmentId: issuer.id, type: type.sealType });
-  await call('PUT', `/api/v1/departments/${issuer.id}/licence-types/${type.code}/issue`, TOKEN);
+  await call('POST', '/api/v1/seals', adminToken, { ownerDepartmentId: issuer.id, type: type.sealType });
+  await call('PUT', `/api/v1/departments/${issuer.id}/licence-types/${type.code}/issue`, adminToken);
   const idBody = '14010519800512001';
   const licence = (await (
     await call('POST', '/api/v1/licences', issuer.token, {
@@ -82,7 +82,7 @@ async function issueOneLicence(baseUrl: string): Promise<{ pdf: Uint8Array; veri
       holders: [{ name: '赵志强', id: idBody + residentIdCheckCharacter(idBody) }],
       fields: { sex: '男', disabilityCategory: '肢体', disabilityGrade: '三级', address: '山西省太原市杏花岭区府西街69号' },
     })
-  ).json()) as { links: { file: string; verify: string } };
+  ).json()) as { identifier: string; links: { file: string; verify: string } };
   const pdf = new Uint8Array(await (await call('GET', licence.links.file, issuer.token)).arrayBuffer());
-  return { pdf, verifyPath: new URL(licence.links.verify).pathname, acceptorToken: acceptor.token };
+  return { pdf, verifyPath: new URL(licence.links.verify).pathname, acceptorToken: acceptor.token, identifier: licence.identifier, issuerToken: issuer.token, verifyUrl: licence.links.verify };
 }
