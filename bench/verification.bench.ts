@@ -2,6 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/config.js';
+import { createContext } from '../src/context.js';
 import { creditCodeCheckCharacter } from '../src/pki/credit-code.js';
 import { residentIdCheckCharacter } from '../src/pki/resident-id.js';
 import { type Figure, freePort, freshBenchDatabase, median, startService } from './lib.js';
@@ -44,11 +47,65 @@ export async function benchVerification(): Promise<Figure[]> {
       connections: 16,
     });
     await measure('citizen_page_requests', 'GET /v/<token> (HTML), 32 connections', { url: `${baseUrl}${verifyPath}`, connections: 32 });
+    await service.stop();
+    figures.push(...(await inProcessValidations()));
     return figures;
   } finally {
     await service?.stop();
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same full validation without HTTP: ctx.verification.verify in this process on a context
+ * of its own (fresh database), eight at a time: what the validator, the registry lookups and
+ * the report cost, without request parsing and a 10 KB JSON answer.
+ */
+async function inProcessValidations(): Promise<Figure[]> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-verify-inproc-'));
+  const database = await freshBenchDatabase();
+  const { config, secrets } = loadConfig({
+    DATA_DIR: path.join(root, 'data'),
+    KEYS_DIR: path.join(root, 'keys'),
+    KEYS_PASSPHRASE: 'bench-passphrase-0123456789',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  });
+  const ctx = await createContext(config, secrets, pino({ level: 'silent' }));
+  try {
+    const actor = { departmentId: null, keyId: null, requestId: 'bench' };
+    const body = '11140000000000777';
+    const department = await ctx.departments.create(actor, { name: '基准测试局', creditCode: body + creditCodeCheckCharacter(body), roles: ['issuer'] });
+    const type = ctx.licences.catalogue.list().find((t) => t.name.includes('残疾人证'))!;
+    await ctx.seals.create(actor, { ownerDepartmentId: department.id, type: type.sealType });
+    await ctx.licences.grantPermission(actor, department.id, type.code, 'issue');
+    const idBody = '14010519800512001';
+    const { licence } = await ctx.licences.issue(
+      { departmentId: department.id, keyId: null, requestId: 'bench' },
+      { typeCode: type.code, level: 'B-T', holders: [{ name: '赵志强', id: idBody + residentIdCheckCharacter(idBody) }], fields: { sex: '男', disabilityCategory: '肢体', disabilityGrade: '三级', address: '太原市' } },
+    );
+    const { pdf } = await ctx.licences.file({ departmentId: department.id, keyId: null, requestId: 'bench' }, licence.identifier);
+    const check = await ctx.verification.verify(pdf);
+    if (check.verdict !== 'valid') throw new Error(`the benchmark licence does not verify: ${check.reasons.join('; ')}`);
+    const rates: number[] = [];
+    for (let run = 0; run < 4; run++) {
+      const count = 800;
+      const started = performance.now();
+      for (let i = 0; i < count; i += 8) await Promise.all(Array.from({ length: 8 }, () => ctx.verification.verify(pdf)));
+      if (run > 0) rates.push(count / ((performance.now() - started) / 1000)); // the first run warms up
+    }
+    return [
+      {
+        name: 'verify_full_validations_in_process',
+        value: median(rates),
+        unit: 'validations/s',
+        note: `VerificationService.verify, same B-T licence, 8 at a time, one process, ${database ? 'postgres' : 'embedded'}, median of 3 x 800`,
+      },
+    ];
+  } finally {
+    await ctx.close();
+    await database?.drop();
+    await rm(root, { recursive: true, force: true });
   }
 }
 

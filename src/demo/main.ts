@@ -1,168 +1,41 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../config/config.js';
-import { type AppContext, createContext } from '../context.js';
-import type { Actor } from '../audit/audit.service.js';
-import type { IssuerActor, Licence } from '../licences/licence.service.js';
-import { residentIdCheckCharacter } from '../pki/resident-id.js';
-import { SAMPLE_LICENCES } from './sample-licences.js';
-import { creditCodeCheckCharacter } from '../pki/credit-code.js';
-import { toPem } from '../pki/pem.js';
-import type { PadesLevel } from '../pades/sign-pdf.js';
-import { samplePdf } from './sample-pdf.js';
+import { createContext } from '../context.js';
+import { runRegionDemo } from './region-demo.js';
+import { twoRegionDemo } from './two-regions.js';
 
-const LEVELS: PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
-/** The first seal over the date, as on paper; the others beside it. */
-const PLACEMENTS = [
-  { page: 1, x: 370, y: 205 },
-  { page: 1, x: 220, y: 120 },
-  { page: 1, x: 70, y: 120 },
-];
+const USAGE = 'Usage: npm run demo -- --out DIR [--regions 1|2]\n';
 
 /**
- * The guided demo: a fresh embedded instance in DIR/data, a department with two seals,
- * a sample PDF sealed once, twice and three times at every PAdES level, one seal revoked
- * afterwards, and a manifest describing it all. `DATA_DIR=DIR/data npm start` serves it.
+ * The guided demo. One region (the default): a fresh embedded instance in DIR/data with the keys
+ * of KEYS_DIR, its sealed PDFs, licences and verification reports, and DIR/manifest.json;
+ * `DATA_DIR=DIR/data npm start` serves it. `--regions 2`: two regions that recognise each other
+ * and share a licence (see two-regions.ts).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string' } } });
-  if (!values.out) {
-    process.stderr.write('Usage: npm run demo -- --out DIR\n');
+  const { values } = parseArgs({ options: { out: { type: 'string' }, regions: { type: 'string', default: '1' } } });
+  if (!values.out || (values.regions !== '1' && values.regions !== '2')) {
+    process.stderr.write(USAGE);
     process.exit(2);
   }
   const out = path.resolve(values.out);
+  if (values.regions === '2') await twoRegionDemo(out);
+  else await singleRegionDemo(out);
+}
+
+async function singleRegionDemo(out: string): Promise<void> {
   mkdirSync(out, { recursive: true });
   const { config, secrets } = loadConfig({ ...process.env, DATA_DIR: path.join(out, 'data') });
   const ctx = await createContext(config, secrets, pino({ level: 'warn' }));
   try {
-    const console = { departmentId: null, keyId: null, requestId: 'demo' };
-    const body = `11${config.regionId}MB${String(Date.now() % 1e7).padStart(7, '0')}`;
-    const department = await ctx.departments.create(console, {
-      name: `${config.regionName}市场监督管理局（演示）`,
-      creditCode: body + creditCodeCheckCharacter(body),
-      roles: ['issuer'],
-    });
-    const licenceSeal = await ctx.seals.create(console, { ownerDepartmentId: department.id, type: 'licence' });
-    const businessSeal = await ctx.seals.create(console, { ownerDepartmentId: department.id, type: 'business' });
-    const actor = { departmentId: department.id, keyId: null, requestId: 'demo' };
-
-    const original = await samplePdf();
-    writeFileSync(path.join(out, 'sample.pdf'), original);
-    const order = [licenceSeal, businessSeal, licenceSeal];
-    const sealed: { file: string; signatures: number; level: PadesLevel; sealCodes: string[] }[] = [];
-    for (const level of LEVELS) {
-      let pdf = original;
-      for (let n = 1; n <= 3; n++) {
-        const seal = order[n - 1]!;
-        const result = await ctx.sealing.seal(actor, {
-          sealId: seal.id,
-          pdf,
-          level,
-          placement: PLACEMENTS[n - 1]!,
-          reason: '核准登记',
-          location: config.regionName,
-          certify: n === 1,
-        });
-        pdf = result.pdf;
-        const file = `sealed-${level}-${n}.pdf`;
-        writeFileSync(path.join(out, file), pdf);
-        sealed.push({ file, signatures: n, level, sealCodes: order.slice(0, n).map((s) => s.sealCode) });
-      }
-    }
-    const licences = await demoLicences(ctx, console, actor, out, [licenceSeal.id, businessSeal.id]);
-    const revoked = await ctx.seals.revoke(console, businessSeal.id, 'cessationOfOperation');
-
-    const root = ctx.hierarchy.root;
-    writeFileSync(path.join(out, 'root.pem'), toPem(root.der, 'CERTIFICATE'));
-    const sealCa = ctx.hierarchy.authorities.get('seal-ca')!;
-    writeFileSync(path.join(out, 'chain.pem'), sealCa.chain.map((c) => toPem(new Uint8Array(c.rawData), 'CERTIFICATE')).join(''));
-    const seals = [];
-    for (const seal of [await ctx.seals.get(licenceSeal.id), revoked]) {
-      const certificate = await ctx.certificates.get(seal.certificateSerial);
-      const file = `seal-${seal.sealCode}.pem`;
-      writeFileSync(path.join(out, file), toPem(certificate.der, 'CERTIFICATE'));
-      seals.push({ code: seal.sealCode, name: seal.name, status: seal.status, certificate: file });
-    }
-    const manifest = { root: 'root.pem', chain: 'chain.pem', seals, sealed, sample: 'sample.pdf', licences: licences.entries, licenceBatch: licences.batch };
-    writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    process.stdout.write(
-      `Demo written to ${out}: ${sealed.length} sealed PDFs, ${licences.entries.length} licences, seals ${seals.map((s) => `${s.code} (${s.status})`).join(', ')}.\n` +
-        `Serve it: DATA_DIR=${path.join(out, 'data')} npm start\n`,
-    );
+    const demo = await runRegionDemo(ctx, out);
+    process.stdout.write(`Demo written to ${out}: ${demo.summary}.\nServe it: DATA_DIR=${path.join(out, 'data')} npm start\n`);
   } finally {
     await ctx.close();
   }
-}
-
-/**
- * One licence of every shipped type (the business licence alongside a paper one), then one
- * suspended, one revoked, one re-issued, and a small batch of paper licences with a bad row.
- */
-async function demoLicences(ctx: AppContext, console: Actor, actor: IssuerActor, out: string, sealIds: string[]) {
-  mkdirSync(path.join(out, 'licences'), { recursive: true });
-  const types = ctx.licences.catalogue.list();
-  // Seals of their own for licences (the newest active seal of a type seals it), so that the
-  // business seal revoked later in the demo is not one that sealed a licence.
-  for (const sealType of new Set(types.map((t) => t.sealType))) {
-    sealIds.push((await ctx.seals.create(console, { ownerDepartmentId: actor.departmentId, type: sealType })).id);
-  }
-  const issued = new Map<string, Licence>();
-  for (const type of types) {
-    await ctx.licences.grantPermission(console, actor.departmentId, type.code, 'issue');
-    const sample = SAMPLE_LICENCES[type.slug];
-    if (!sample) continue;
-    const { licence } = await ctx.licences.issue(actor, { typeCode: type.code, ...sample, level: 'B-T' });
-    issued.set(type.slug, licence);
-  }
-  const bySlug = (slug: string) => issued.get(slug)!.identifier;
-  await ctx.licences.changeStatus(actor, bySlug('disability-certificate'), 'suspend', '持证人残疾等级复核期间暂扣');
-  await ctx.licences.changeStatus(actor, bySlug('tax-payment-certificate'), 'revoke', '原完税凭证作废');
-  const { licence: reissued } = await ctx.licences.reissue(actor, bySlug('constructor-registration'), {
-    reason: '变更聘用企业',
-    fields: { ...SAMPLE_LICENCES['constructor-registration']!.fields, employer: '中铁十二局集团有限公司' },
-  });
-  const disability = types.find((t) => t.slug === 'disability-certificate')!;
-  const csv = [
-    'licenceNumber,issueDate,validFrom,holderName,holderId,sex,disabilityCategory,disabilityGrade,address',
-    `14010720180001,2018-04-02,2018-04-02,周建平,${sampleId('14010719650302001')},男,视力,二级,太原市迎泽区迎泽大街1号`,
-    `14010720180002,2018-04-09,2018-04-09,吴秀兰,14010719700817002X,女,听力,四级,太原市迎泽区双塔西街8号`,
-    `14010720180003,2018-05-16,2018-05-16,郑晓东,${sampleId('14010719851130003')},男,肢体,三级,太原市万柏林区和平北路20号`,
-  ].join('\n');
-  const { job } = await ctx.licenceBatches.submit(actor, { typeCode: disability.code, format: 'csv', level: 'B-T', content: Buffer.from(csv), idempotencyKey: 'demo-batch' });
-  const batch = await ctx.licenceBatches.run(job.id);
-  const batchRows = await ctx.licenceBatches.rows(actor, job.id, true, { afterRow: 0, limit: 100 });
-
-  const identifiers = [...[...issued.values()].map((l) => l.identifier), reissued.identifier, ...batchRows.flatMap((r) => (r.identifier ? [r.identifier] : []))];
-  const entries = [];
-  for (const identifier of identifiers) {
-    const { licence, pdf } = await ctx.licences.file(actor, identifier);
-    const file = `licences/${identifier}.pdf`;
-    writeFileSync(path.join(out, file), pdf);
-    entries.push({
-      identifier,
-      type: licence.typeCode,
-      typeName: licence.typeName,
-      licenceNumber: licence.licenceNumber,
-      status: licence.status,
-      file,
-      verifyUrl: licence.verifyUrl,
-      holderName: licence.holders.map((h) => h.name).join('、'),
-      channel: licence.channel,
-      ...(licence.paperNumber ? { paperNumber: licence.paperNumber } : {}),
-      ...(licence.supersedes ? { supersedes: licence.supersedes } : {}),
-      ...(licence.supersededBy ? { supersededBy: licence.supersededBy } : {}),
-    });
-  }
-  return {
-    entries,
-    batch: { id: batch.id, status: batch.status, rows: batch.totalRows, succeeded: batch.succeededRows, failed: batch.failedRows, results: batchRows },
-  };
-}
-
-function sampleId(body17: string): string {
-  return body17 + residentIdCheckCharacter(body17);
 }
 
 await main();

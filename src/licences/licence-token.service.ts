@@ -16,6 +16,8 @@ export type TokenCheck =
   | { valid: true; claims: LicenceTokenClaims; kid: string }
   | { valid: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'foreign-region'; claims?: LicenceTokenClaims };
 
+const VERIFIED_CACHE_SIZE = 20_000;
+
 interface SigningKey {
   kid: string;
   keys: BackendKeyPair;
@@ -38,6 +40,7 @@ export interface PublishedTokenKey extends JsonWebKey {
 export class LicenceTokenService {
   private signing: Promise<SigningKey> | null = null;
   private readonly verifiers = new Map<string, KeyObject>();
+  private readonly verified = new Map<string, TokenCheck>();
 
   constructor(
     private readonly db: Database,
@@ -57,6 +60,18 @@ export class LicenceTokenService {
   }
 
   async check(token: string): Promise<TokenCheck> {
+    // A token never changes and keys are never withdrawn, only retired: a verified token stays verified.
+    const known = this.verified.get(token);
+    if (known) return known;
+    const result = await this.checkOnce(token);
+    if (result.valid) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, result);
+    }
+    return result;
+  }
+
+  private async checkOnce(token: string): Promise<TokenCheck> {
     const decoded = decodeLicenceToken(token);
     if (!decoded) return { valid: false, reason: 'malformed' };
     if (decoded.claims.iss !== this.regionId) return { valid: false, reason: 'foreign-region', claims: decoded.claims };
