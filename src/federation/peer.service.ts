@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
+import { isUniqueViolation } from '../db/pg-errors.js';
 import type { Database } from '../db/schema/database.js';
 import type { PeersTable } from '../db/schema/federation.table.js';
-import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../errors.js';
-import { MAX_TRUST_LIST_BYTES, TrustListError, type TrustListPayload, verifyTrustList } from './trust-list.js';
+import { AppError, ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../errors.js';
+import { MAX_TRUST_LIST_BYTES, normaliseFingerprint, TrustListError, type TrustListPayload, verifyTrustList } from './trust-list.js';
 
 export interface Peer {
   regionId: string;
@@ -58,7 +59,7 @@ export class PeerService {
 
   async register(actor: Actor, params: { url: string; pinnedFingerprint: string }): Promise<Peer> {
     const url = checkUrl(params.url);
-    const pin = params.pinnedFingerprint.toLowerCase().replace(/[^0-9a-f]/g, '');
+    const pin = normaliseFingerprint(params.pinnedFingerprint);
     if (pin.length !== 64) throw new InvalidInputError('InvalidFingerprint', 'pinnedFingerprint: the SHA-256 of the signing certificate, 64 hex digits');
     const now = this.clock.now();
     const jws = await this.fetchList(url);
@@ -91,6 +92,10 @@ export class PeerService {
         target: { type: 'peer', id: region.id },
         details: { name: region.name, url, pinnedFingerprint: pin, sequence: verified.payload.sequence },
       });
+    }).catch((error: unknown) => {
+      // Two registrations at once: the loser meets the primary key, not the check above.
+      if (isUniqueViolation(error)) throw new ConflictError('PeerExists', `Region ${region.id} is already registered`, { cause: error });
+      throw error;
     });
     this.changed();
     return this.get(region.id);
@@ -134,7 +139,8 @@ export class PeerService {
       if (verified.payload.region.id !== row.region_id) throw new TrustListError('TrustListMalformed', `the list now names region ${verified.payload.region.id}`);
       accepted = { jws, payload: verified.payload };
     } catch (caught) {
-      error = caught instanceof TrustListError || caught instanceof UnavailableError ? { code: caught instanceof TrustListError ? caught.code : caught.code, message: caught.message } : { code: 'PeerUnreachable', message: String(caught) };
+      // verify() rethrows TrustListError as InvalidInputError with the same code: keep that code.
+      error = caught instanceof TrustListError || caught instanceof AppError ? { code: caught.code, message: caught.message } : { code: 'PeerUnreachable', message: String(caught) };
     }
     const stale = !accepted && row.next_update.getTime() < now.getTime();
     const status = accepted ? 'active' : stale ? 'stale' : row.status;

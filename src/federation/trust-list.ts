@@ -88,6 +88,11 @@ export function trustListSigningInput(payload: TrustListPayload, alg: TrustListA
   return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
 }
 
+/** Hex of a SHA-256 fingerprint as people paste it: colons, spaces, upper case, openssl's "SHA256 Fingerprint=" prefix. */
+export function normaliseFingerprint(text: string): string {
+  return (text.includes('=') ? text.slice(text.lastIndexOf('=') + 1) : text).toLowerCase().replace(/[^0-9a-f]/g, '');
+}
+
 export function fingerprintOf(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
 }
@@ -115,7 +120,7 @@ export function verifyTrustList(
   const chain = (header.x5c as string[]).map((c) => Buffer.from(c, 'base64'));
   const signerDer = chain[0]!;
   const signerFingerprint = fingerprintOf(signerDer);
-  if (signerFingerprint !== options.pinnedFingerprint.toLowerCase().replace(/[^0-9a-f]/g, '')) {
+  if (signerFingerprint !== normaliseFingerprint(options.pinnedFingerprint)) {
     throw new TrustListError('TrustListPinMismatch', `the list is signed by certificate ${signerFingerprint}, not the pinned one`);
   }
   let signer: X509Certificate;
@@ -141,6 +146,9 @@ export function verifyTrustList(
   const payload = checkPayload(parseJson(payloadPart, 'payload'));
   if (!chainsToAnchor(signer, chain.slice(1), payload)) {
     throw new TrustListError('TrustListSignerNotAnchored', 'the signing certificate does not chain to a trust anchor of the list');
+  }
+  if (Date.parse(signer.validFrom) > options.now.getTime() || Date.parse(signer.validTo) < options.now.getTime()) {
+    throw new TrustListError('TrustListSignerNotAnchored', `the signing certificate is valid from ${signer.validFrom} to ${signer.validTo}, not now`);
   }
   if (options.minSequence !== undefined && payload.sequence < options.minSequence) {
     throw new TrustListError('TrustListRollback', `sequence ${payload.sequence} is below the ${options.minSequence} already seen`);

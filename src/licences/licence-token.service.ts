@@ -84,7 +84,7 @@ export class LicenceTokenService {
   /** Every key, current and retired, as a JWK set. */
   async published(): Promise<PublishedTokenKey[]> {
     await this.signingKey();
-    const rows = await this.db.selectFrom('licence_token_keys').selectAll().orderBy('created_at', 'desc').execute();
+    const rows = await this.db.selectFrom('licence_token_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
     return rows.map((row) => ({
       ...publicPart(row.public_jwk),
       kid: row.kid,

@@ -19,7 +19,7 @@ export function trustListRoutes(ctx: AppContext) {
       'Last-Modified': list.issuedAt.toUTCString(),
       'X-Trust-List-Signer-SHA256': ctx.trustList.signerFingerprint,
     };
-    if (c.req.header('If-None-Match') === etag) return c.body(null, 304, headers);
+    if (etagMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers);
     return c.body(list.jws, 200, { ...headers, 'Content-Type': TRUST_LIST_MEDIA_TYPE });
   });
   app.get('/trust-list.json', async (c) => {
@@ -48,4 +48,11 @@ export function trustListRoutes(ctx: AppContext) {
     );
   });
   return app;
+}
+
+/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ is ignored, a list may name several tags, * matches any. */
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
