@@ -50,7 +50,14 @@ describe('migrations', () => {
   it('are recorded and idempotent', async () => {
     await migrateToLatest(database.db);
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.db);
-    expect(rows.map((r) => r.name)).toEqual(['20261123T142000-foundation', '20261123T150000-certificate-authority', '20261123T160000-seals', '20261123T170000-department-client-certificates']);
+    expect(rows.map((r) => r.name)).toEqual([
+      '20261123T142000-foundation',
+      '20261123T150000-certificate-authority',
+      '20261123T160000-seals',
+      '20261123T170000-department-client-certificates',
+      '20261124T090000-licences',
+      '20261124T100000-federation',
+    ]);
   });
 
   it('enforce the department rules in the schema too', async () => {
