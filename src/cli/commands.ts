@@ -9,7 +9,7 @@ import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../signing/key-backend.js
 import { CONSOLE_ACTOR } from './cli-context.js';
 import type { BatchJob, BatchProgress } from '../licences/batch.service.js';
 import type { PadesLevel } from '../pades/sign-pdf.js';
-import type { VerificationResult } from '../verification/verification.service.js';
+import type { VerificationResult, VerificationService } from '../verification/verification.service.js';
 
 export interface CommandOutput {
   /** Process exit code: 0 success, 1 a check failed. */
@@ -77,6 +77,18 @@ function progressBar(): (progress: BatchProgress) => void {
     const bar = total ? `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${Math.floor(share * 100)}% ` : '';
     process.stderr.write(`\r${bar}${processed} rows, ${succeeded} issued, ${failed} failed`);
   };
+}
+
+export async function verifyFile(verification: VerificationService, file: string): Promise<CommandOutput> {
+  if (!file) throw new InvalidInputError('MissingOption', 'verify needs a file: npm run cli -- verify <file.pdf>');
+  let pdf: Uint8Array;
+  try {
+    pdf = readFileSync(file);
+  } catch (error) {
+    throw new InvalidInputError('FileUnreadable', `Cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const result = await verification.verify(pdf);
+  return { exitCode: result.verdict === 'valid' ? 0 : 1, json: result, text: verificationText(file, result) };
 }
 
 function verificationText(file: string, result: VerificationResult): string {
@@ -283,15 +295,7 @@ export const COMMANDS: Record<string, Command> = {
   verify: {
     usage: 'verify <file.pdf>   exit code 0 valid, 1 not valid or indeterminate, 2 unusable input',
     async run(ctx, o) {
-      const file = typeof o.argument === 'string' ? o.argument : required(o, 'file');
-      let pdf: Uint8Array;
-      try {
-        pdf = readFileSync(file);
-      } catch (error) {
-        throw new InvalidInputError('FileUnreadable', `Cannot read ${file}: ${(error as Error).message}`, { cause: error });
-      }
-      const result = await ctx.verification.verify(pdf);
-      return { exitCode: result.verdict === 'valid' ? 0 : 1, json: result, text: verificationText(file, result) };
+      return verifyFile(ctx.verification, typeof o.argument === 'string' ? o.argument : required(o, 'file'));
     },
   },
   'audit verify': {

@@ -4,7 +4,10 @@ import { ConfigError } from '../config/config.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { openCliContext } from './cli-context.js';
-import { COMMANDS } from './commands.js';
+import { COMMANDS, verifyFile } from './commands.js';
+import { offlineVerification } from './offline-verification.js';
+import { loadConfig } from '../config/config.js';
+import { isDataDirLocked } from '../db/data-dir-lock.js';
 
 const HELP = `Usage: npm run cli -- <command> [options] [--json]
 
@@ -40,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
 
   let ctx: AppContext | undefined;
   try {
+    if (name === 'verify') {
+      const offline = await verifyWithoutDatabase(values, args[0]);
+      if (offline !== null) return offline;
+    }
     ctx = await openCliContext(process.env);
     const output = await command.run(ctx, { ...values, ...(args[0] ? { argument: args[0] } : {}) });
     process.stdout.write(`${values.json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
@@ -54,6 +61,21 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await ctx?.close();
   }
+}
+
+/**
+ * `verify` works with or without a running service: when the embedded database is held by the
+ * service, it checks against the region's certificates and the service's OCSP responder instead.
+ * Returns null when the database can be opened (the normal path then runs).
+ */
+async function verifyWithoutDatabase(values: Record<string, unknown>, file: string | undefined): Promise<number | null> {
+  const { config, secrets } = loadConfig(process.env);
+  if (secrets.databaseUrl || !isDataDirLocked(config.dataDir)) return null;
+  const { service, notice } = offlineVerification(config);
+  const output = await verifyFile(service, file ?? (typeof values.file === 'string' ? values.file : ''));
+  process.stderr.write(`${notice}\n`);
+  process.stdout.write(`${values.json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
+  return output.exitCode;
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { UnavailableError } from '../errors.js';
 
 /** Lock files this process holds, so a stale file carrying our own pid (a restarted container) is told apart. */
@@ -23,6 +24,17 @@ function lockIsStale(file: string): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return true;
   if (pid === process.pid) return !heldByThisProcess.has(file);
   return !processIsAlive(pid);
+}
+
+/** The lock file of an embedded database folder. */
+export function dataDirLockFile(dataDir: string): string {
+  return path.join(dataDir, 'pglite.lock');
+}
+
+/** Whether another live process holds the embedded database in `dataDir`. */
+export function isDataDirLocked(dataDir: string): boolean {
+  const file = dataDirLockFile(dataDir);
+  return fs.existsSync(file) && !lockIsStale(file);
 }
 
 /**

@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, type Dialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
-import { lockDataDir } from './data-dir-lock.js';
+import { dataDirLockFile, lockDataDir } from './data-dir-lock.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database, DatabaseSchema } from './schema/database.js';
 
@@ -55,7 +55,7 @@ export async function openDatabase(
     dialect = new PostgresDialect({ pool });
   } else if (target.engine === 'embedded') {
     fs.mkdirSync(target.dataDir, { recursive: true });
-    releaseLock = lockDataDir(path.join(target.dataDir, 'pglite.lock'));
+    releaseLock = lockDataDir(dataDirLockFile(target.dataDir));
     try {
       pglite = new PGlite(path.join(target.dataDir, 'pglite'));
       await pglite.waitReady;
