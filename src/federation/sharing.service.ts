@@ -188,19 +188,7 @@ export class SharingService {
       await this.db.transaction().execute(async (trx) => {
         const usage = await trx
           .insertInto('sharing_usage')
-          .values({
-            direction: 'provided',
-            peer_region_id: claims.iss,
-            department_credit_code: claims.department.creditCode,
-            department_name: claims.department.name,
-            licence_identifier: licence.identifier,
-            type_code: licence.typeCode,
-            purpose,
-            outcome: 'granted',
-            consent,
-            request_id: claims.jti,
-            at: now,
-          })
+          .values(providedUsage(claims, { licence: licence.identifier, type: licence.typeCode }, 'granted', consent, now))
           .returning('id')
           .executeTakeFirstOrThrow();
         await trx.insertInto('share_links').values({ token_sha256: sha256(token), licence_id: source.licenceId, usage_id: Number(usage.id), pdf: annotated.pdf, expires_at: expiresAt, used_at: null }).execute();
@@ -371,19 +359,7 @@ export class SharingService {
         if (claims) {
           await trx
             .insertInto('sharing_usage')
-            .values({
-              direction: 'provided',
-              peer_region_id: claims.iss,
-              department_credit_code: claims.department.creditCode,
-              department_name: claims.department.name,
-              licence_identifier: what?.licence ?? claims.identifier ?? null,
-              type_code: what?.type ?? claims.holder?.typeCode ?? null,
-              purpose: claims.purpose.slice(0, 200),
-              outcome: code,
-              consent: null,
-              request_id: claims.jti,
-              at: this.clock.now(),
-            })
+            .values(providedUsage(claims, what, code, null, this.clock.now()))
             .onConflict((oc) => oc.doNothing())
             .execute();
         }
@@ -402,6 +378,29 @@ export class SharingService {
     await this.audit.record({ departmentId: null, keyId: null, requestId: claims.jti }, { action: 'licence.share-refused', outcome: 'rejected', details: { code: 'ShareRequestReplayed', region: claims.iss } });
     return new ConflictError('ShareRequestReplayed', 'This request was already answered');
   }
+}
+
+/** The holder's region's record of one request: who asked for which licence, why, and what it got. */
+function providedUsage(
+  claims: ShareRequestClaims,
+  what: { licence: string | null; type: string | null } | null,
+  outcome: string,
+  consent: string | null,
+  at: Date,
+) {
+  return {
+    direction: 'provided' as const,
+    peer_region_id: claims.iss,
+    department_credit_code: claims.department.creditCode,
+    department_name: claims.department.name,
+    licence_identifier: what?.licence ?? claims.identifier ?? null,
+    type_code: what?.type ?? claims.holder?.typeCode ?? null,
+    purpose: claims.purpose.trim().slice(0, 200),
+    outcome,
+    consent,
+    request_id: claims.jti,
+    at,
+  };
 }
 
 function sha256(text: string): string {

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LicenceType } from '../../src/licences/licence-type.js';
-import { extractSignatures, opensslCms, pdfsig, qpdfCheck } from '../pades/outside-judges.js';
+import { extractSignatures, nssDatabase, opensslCms, pdfsig, qpdfCheck } from '../pades/outside-judges.js';
 import { missingTool, serveOnLoopback } from '../support/outside-tools.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { identifierCheck, type IssuingDepartment, issuingDepartment, type LicenceJson, sampleLicence, shippedCatalogue } from './licence-fixtures.js';
@@ -71,22 +71,12 @@ describe.skipIf(skip)('licences of every shipped type, judged by outside tools',
     server = await serveOnLoopback(t.app.fetch, Number(port));
     issuer = await issuingDepartment(t, 80);
 
-    await writeFile(path.join(dir, 'root.pem'), await (await fetch(`${server.baseUrl}/ca/root.pem`)).text());
-    nss = `sql:${path.join(dir, 'nss')}`;
-    execFileSync('mkdir', ['-p', path.join(dir, 'nss')]);
-    execFileSync('certutil', ['-N', '-d', nss, '--empty-password']);
-    execFileSync('certutil', ['-A', '-d', nss, '-n', 'root', '-t', 'CT,C,C', '-i', path.join(dir, 'root.pem')]);
-    // The poppler 22.12 workaround of tests/seals/sealing.e2e.test.ts: the seal certificates known
-    // to NSS as untrusted entries, so that every file signed by the same certificate is judged alike.
     const known = [await (await fetch(`${server.baseUrl}/ca/seal-ca.pem`)).text()];
     for (const sealId of Object.values(issuer.seals)) {
       const { certificateSerial } = (await (await t.request(`/api/v1/seals/${sealId}`, { token: issuer.token })).json()) as { certificateSerial: string };
       known.push(((await (await t.request(`/api/v1/certificates/${certificateSerial}`, { token: t.adminToken })).json()) as { pem: string }).pem);
     }
-    for (const [i, pem] of known.entries()) {
-      await writeFile(path.join(dir, `known-${i}.pem`), pem);
-      execFileSync('certutil', ['-A', '-d', nss, '-n', `known-${i}`, '-t', ',,', '-i', path.join(dir, `known-${i}.pem`)]);
-    }
+    nss = await nssDatabase(dir, await (await fetch(`${server.baseUrl}/ca/root.pem`)).text(), known);
   });
 
   afterAll(async () => {

@@ -3,8 +3,8 @@
  * plus a reader that cuts each signature's CMS and signed bytes out of a file the way a
  * verifier does: by /ByteRange, and the DER by its own length (asn1js, not our reader).
  */
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
@@ -121,4 +121,25 @@ export async function opensslCms(dir: string, name: string, signature: Extracted
   const verify = await openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', cmsFile, '-content', contentFile, '-CAfile', caFile, '-purpose', 'any', '-out', '/dev/null']);
   const print = await openssl(['cms', '-cmsout', '-print', '-inform', 'DER', '-in', cmsFile]);
   return { verify: verify.stdout + verify.stderr, verifyCode: verify.code, print: print.stdout };
+}
+
+/**
+ * An NSS database (for pdfsig) trusting `rootPem`, with `knownPems` (the seal CA and seal
+ * certificates) added as untrusted entries: poppler 22.12 frees the certificates a signature's
+ * CMS carries while NSS still points at them, so a second signature by the same certificate
+ * fails with "Unknown issue" (SEC_ERROR_REUSED_ISSUER_AND_SERIAL, seen under valgrind) unless
+ * NSS already knows them. Returns the `sql:` path to pass as `-nssdir`.
+ */
+export async function nssDatabase(dir: string, rootPem: string, knownPems: readonly string[]): Promise<string> {
+  const folder = path.join(dir, 'nss');
+  await mkdir(folder, { recursive: true });
+  const nss = `sql:${folder}`;
+  execFileSync('certutil', ['-N', '-d', nss, '--empty-password']);
+  await writeFile(path.join(dir, 'root.pem'), rootPem);
+  execFileSync('certutil', ['-A', '-d', nss, '-n', 'root', '-t', 'CT,C,C', '-i', path.join(dir, 'root.pem')]);
+  for (const [i, pem] of knownPems.entries()) {
+    await writeFile(path.join(dir, `known-${i}.pem`), pem);
+    execFileSync('certutil', ['-A', '-d', nss, '-n', `known-${i}`, '-t', ',,', '-i', path.join(dir, `known-${i}.pem`)]);
+  }
+  return nss;
 }

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuingDepartment, type IssuingDepartment, type LicenceJson, sampleLicence, shippedCatalogue } from '../licences/licence-fixtures.js';
-import { pdfsig } from '../pades/outside-judges.js';
+import { nssDatabase, pdfsig } from '../pades/outside-judges.js';
 import { testCreditCode } from '../support/credit-codes.js';
 import { missingTool, serveOnLoopback } from '../support/outside-tools.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -42,21 +41,12 @@ describe.skipIf(skip)('verifying licences: our report against pdfsig', () => {
     issuer = await issuingDepartment(t, 90);
     acceptor = await t.departmentWithKey(['acceptor'], testCreditCode(91));
 
-    await writeFile(path.join(dir, 'root.pem'), await (await fetch(`${server.baseUrl}/ca/root.pem`)).text());
-    nss = `sql:${path.join(dir, 'nss')}`;
-    execFileSync('mkdir', ['-p', path.join(dir, 'nss')]);
-    execFileSync('certutil', ['-N', '-d', nss, '--empty-password']);
-    execFileSync('certutil', ['-A', '-d', nss, '-n', 'root', '-t', 'CT,C,C', '-i', path.join(dir, 'root.pem')]);
-    // The poppler 22.12 workaround (tests/seals/sealing.e2e.test.ts): seal certificates known to NSS, untrusted.
     const known = [await (await fetch(`${server.baseUrl}/ca/seal-ca.pem`)).text()];
     for (const sealId of Object.values(issuer.seals)) {
       const { certificateSerial } = (await (await t.request(`/api/v1/seals/${sealId}`, { token: issuer.token })).json()) as { certificateSerial: string };
       known.push(((await (await t.request(`/api/v1/certificates/${certificateSerial}`, { token: t.adminToken })).json()) as { pem: string }).pem);
     }
-    for (const [i, pem] of known.entries()) {
-      await writeFile(path.join(dir, `known-${i}.pem`), pem);
-      execFileSync('certutil', ['-A', '-d', nss, '-n', `known-${i}`, '-t', ',,', '-i', path.join(dir, `known-${i}.pem`)]);
-    }
+    nss = await nssDatabase(dir, await (await fetch(`${server.baseUrl}/ca/root.pem`)).text(), known);
 
     const levels = ['B-B', 'B-T', 'B-LT', 'B-LTA'] as const;
     for (const [i, type] of shippedCatalogue.list().entries()) {

@@ -1,6 +1,7 @@
 import type { QrCheckReport } from '../../licences/licence-check.service.js';
 import { chineseDate } from '../../licences/licence-pdf.js';
 import { LICENCE_STATUS_NAMES, type LicenceStatus } from '../../licences/licence-status.js';
+import { escapeHtml } from './html.js';
 
 export type PageLanguage = 'zh' | 'en';
 
@@ -78,8 +79,7 @@ const TEXT = {
   },
 } as const;
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
+const escape = escapeHtml;
 
 /** The public result page for a scanned QR code: verdict first, in colour and words. */
 export function citizenPage(report: QrCheckReport, lang: PageLanguage, selfPath: string): string {

@@ -1,6 +1,7 @@
 import { LICENCE_STATUS_NAMES, type LicenceStatus } from '../../licences/licence-status.js';
 import type { ModificationKind, RevocationStatusSummary, SubIndication } from '../../validation/validation-report.js';
 import type { PageLanguage } from './citizen-page.js';
+import { escapeHtml } from './html.js';
 
 /**
  * The verify page for accepting departments: a static shell (this module) and a small plain
@@ -350,8 +351,7 @@ const TEXT = {
   },
 } as const;
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
+const escape = escapeHtml;
 
 /** The page shell; the script reads its language from `data-lang` on <html>. */
 export function verifyPage(lang: PageLanguage): string {
