@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +9,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createContext } from '../src/context.js';
 import { creditCodeCheckCharacter } from '../src/pki/credit-code.js';
 import { residentIdCheckCharacter } from '../src/pki/resident-id.js';
-import { type Figure, freePort, freshBenchDatabase, median, startService } from './lib.js';
+import { type Figure, freePort, freshBenchDatabase, median, ROOT, startService } from './lib.js';
 
 export const TOKEN = 'bench-admin-token-0123456789abcdefghijklmnopqrstuv';
 
@@ -94,7 +96,7 @@ async function inProcessValidations(): Promise<Figure[]> {
       for (let i = 0; i < count; i += 8) await Promise.all(Array.from({ length: 8 }, () => ctx.verification.verify(pdf)));
       if (run > 0) rates.push(count / ((performance.now() - started) / 1000)); // the first run warms up
     }
-    return [
+    const figures: Figure[] = [
       {
         name: 'verify_full_validations_in_process',
         value: median(rates),
@@ -102,11 +104,35 @@ async function inProcessValidations(): Promise<Figure[]> {
         note: `VerificationService.verify, same B-T licence, 8 at a time, one process, ${database ? 'postgres' : 'embedded'}, median of 3 x 800`,
       },
     ];
+    // Both cores: two processes on the same PostgreSQL database (the embedded one admits one process).
+    if (database) {
+      const file = path.join(root, 'licence.pdf');
+      writeFileSync(file, pdf);
+      const env = { ...(process.env as Record<string, string>), DATABASE_URL: database.url, KEYS_DIR: config.keysDir, KEYS_PASSPHRASE: 'bench-passphrase-0123456789', BENCH_PDF: file, BENCH_SECONDS: '5', BENCH_START_AT: String(Date.now() + 15_000), LOG_LEVEL: 'silent' };
+      const outputs = await Promise.all([0, 1].map(() => runChild(['--import', 'tsx', 'bench/verify-child.ts'], env)));
+      const total = outputs.reduce((sum, out) => {
+        const match = /validations (\d+) ([\d.]+)/.exec(out);
+        if (!match) throw new Error(`verify-child printed: ${out}`);
+        return sum + Number(match[1]) / Number(match[2]);
+      }, 0);
+      figures.push({ name: 'verify_full_validations_two_processes', value: total, unit: 'validations/s', note: 'two processes on the same database, 8 at a time each, 5 s, postgres' });
+    }
+    return figures;
   } finally {
     await ctx.close();
     await database?.drop();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+function runChild(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`verify-child exited with ${code}: ${out}`))));
+  });
 }
 
 export async function issueOneLicence(baseUrl: string, adminToken = TOKEN): Promise<{ pdf: Uint8Array; verifyPath: string; acceptorToken: string; identifier: string; issuerToken: string; verifyUrl: string }> {
