@@ -4,8 +4,9 @@
  * that certificate is the one pinned for the peer, the audience is itself, it has not expired
  * (5 minutes at most) and its `jti` was never seen before (replays are refused).
  */
-import { X509Certificate, verify as verifySignature } from 'node:crypto';
-import { fingerprintOf, type TrustListAlgorithm } from './trust-list.js';
+import { X509Certificate } from 'node:crypto';
+import { isJwsAlgorithm, type JwsAlgorithm, jwsSignatureValid } from './jws.js';
+import { fingerprintOf } from './trust-list.js';
 
 export interface ShareRequestClaims {
   /** Requesting region. */
@@ -24,9 +25,8 @@ export interface ShareRequestClaims {
 }
 
 export const SHARE_REQUEST_MAX_AGE_S = 300;
-const ALGS: Record<string, { hash: string; dsa?: 'ieee-p1363' }> = { ES256: { hash: 'sha256', dsa: 'ieee-p1363' }, ES384: { hash: 'sha384', dsa: 'ieee-p1363' }, RS256: { hash: 'sha256' } };
 
-export function shareRequestSigningInput(claims: ShareRequestClaims, alg: TrustListAlgorithm, signerDer: Uint8Array): string {
+export function shareRequestSigningInput(claims: ShareRequestClaims, alg: JwsAlgorithm, signerDer: Uint8Array): string {
   const header = { alg, typ: 'share-request+jws', x5c: [Buffer.from(signerDer).toString('base64')] };
   return `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
 }
@@ -38,7 +38,7 @@ export function openShareRequest(jws: string): { claims: ShareRequestClaims; sig
   if (jws.length > 16 * 1024) return 'malformed';
   const parts = jws.trim().split('.');
   if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) return 'malformed';
-  let header: { alg?: string; x5c?: string[] };
+  let header: { alg?: unknown; x5c?: string[] };
   let claims: ShareRequestClaims;
   try {
     header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
@@ -46,17 +46,16 @@ export function openShareRequest(jws: string): { claims: ShareRequestClaims; sig
   } catch {
     return 'malformed';
   }
-  const alg = ALGS[header.alg ?? ''];
-  if (!alg) return 'unsupported-algorithm';
+  if (!isJwsAlgorithm(header.alg)) return 'unsupported-algorithm';
   if (!Array.isArray(header.x5c) || typeof header.x5c[0] !== 'string') return 'malformed';
   const der = Buffer.from(header.x5c[0], 'base64');
+  let key;
   try {
-    const key = new X509Certificate(der).publicKey;
-    const ok = verifySignature(alg.hash, Buffer.from(`${parts[0]}.${parts[1]}`), alg.dsa ? { key, dsaEncoding: alg.dsa } : key, Buffer.from(parts[2]!, 'base64url'));
-    if (!ok) return 'bad-signature';
+    key = new X509Certificate(der).publicKey;
   } catch {
     return 'bad-signature';
   }
+  if (!jwsSignatureValid(header.alg, key, `${parts[0]}.${parts[1]}`, parts[2]!)) return 'bad-signature';
   if (typeof claims?.iss !== 'string' || typeof claims.aud !== 'string' || typeof claims.jti !== 'string' || typeof claims.purpose !== 'string') return 'malformed';
   if (!Number.isSafeInteger(claims.iat) || !Number.isSafeInteger(claims.exp) || typeof claims.department?.creditCode !== 'string') return 'malformed';
   return { claims, signerFingerprint: fingerprintOf(der) };

@@ -11,11 +11,10 @@ import { AppError, ConflictError, InvalidInputError, NotFoundError, PermissionDe
 import type { IssuerActor, LicenceService } from '../licences/licence.service.js';
 import { embedCjkFont } from '../pdf/cjk-font.js';
 import type { SealingService } from '../seals/sealing.service.js';
-import { signingParams } from '../signing/key-backend.js';
 import type { PeerDirectory } from './peer-directory.js';
 import type { PeerService } from './peer.service.js';
 import { openShareRequest, SHARE_REQUEST_MAX_AGE_S, type ShareRequestClaims, shareRequestSigningInput } from './share-request.js';
-import { jwsAlgorithmFor } from './trust-list.js';
+import { jwsAlgorithmFor, signJws } from './jws.js';
 
 export interface ShareAnswer {
   licence: { identifier: string; typeCode: string; typeName: string; status: string; issuer: string; validUntil: string | null };
@@ -251,8 +250,7 @@ export class SharingService {
     };
     const signer = this.hierarchy.trustListSigner;
     const input = shareRequestSigningInput(claims, jwsAlgorithmFor(signer.algorithm), signer.der);
-    const signature = await signer.backend.crypto.subtle.sign(signingParams(signer.algorithm) as EcdsaParams, signer.keys.privateKey, Buffer.from(input));
-    const jws = `${input}.${Buffer.from(signature).toString('base64url')}`;
+    const jws = await signJws(signer, input);
     let outcome = 'granted';
     let answer: ShareAnswer | null = null;
     let failure: AppError | null = null;

@@ -6,8 +6,8 @@ import { isUniqueViolation } from '../db/pg-errors.js';
 import type { Database } from '../db/schema/database.js';
 import type { LicenceTokenService } from '../licences/licence-token.service.js';
 import type { LicenceTypeCatalogue } from '../licences/licence-type.js';
-import { signingParams } from '../signing/key-backend.js';
-import { fingerprintOf, jwsAlgorithmFor, TRUST_LIST_FORMAT, type TrustListPayload, trustListSigningInput } from './trust-list.js';
+import { jwsAlgorithmFor, signJws } from './jws.js';
+import { fingerprintOf, TRUST_LIST_FORMAT, type TrustListPayload, trustListSigningInput } from './trust-list.js';
 
 export interface PublishedTrustList {
   sequence: number;
@@ -104,7 +104,6 @@ export class TrustListService {
     const signer = this.hierarchy.trustListSigner;
     const chain = [signer.der, ...signer.issuer.chain.filter((c) => c !== this.hierarchy.root.certificate).map((c) => new Uint8Array(c.rawData))];
     const input = trustListSigningInput(payload, jwsAlgorithmFor(signer.algorithm), chain);
-    const signature = await signer.backend.crypto.subtle.sign(signingParams(signer.algorithm) as EcdsaParams, signer.keys.privateKey, Buffer.from(input, 'ascii'));
-    return `${input}.${Buffer.from(signature).toString('base64url')}`;
+    return signJws(signer, input);
   }
 }

@@ -11,20 +11,16 @@
  * library, and the entries map one to one onto TS 119 612 concepts (scheme operator = region,
  * TSP services = CAs, OCSP, TSA; sequence number and next update as in §5.3.3 and §5.3.14).
  */
-import { X509Certificate, createPublicKey, verify as verifySignature } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { isJwsAlgorithm, type JwsAlgorithm, jwsSignatureValid } from './jws.js';
+
+export { jwsAlgorithmFor } from './jws.js';
 
 export const TRUST_LIST_FORMAT = 'e-licence-trust-list/1';
 export const TRUST_LIST_MEDIA_TYPE = 'application/jose';
 /** Lists larger than this are refused before parsing. */
 export const MAX_TRUST_LIST_BYTES = 1024 * 1024;
 
-const ALGORITHMS = {
-  ES256: { hash: 'sha256', dsaEncoding: 'ieee-p1363' as const },
-  ES384: { hash: 'sha384', dsaEncoding: 'ieee-p1363' as const },
-  RS256: { hash: 'sha256', dsaEncoding: undefined },
-} as const;
-export type TrustListAlgorithm = keyof typeof ALGORITHMS;
 
 export interface TrustListPayload {
   format: typeof TRUST_LIST_FORMAT;
@@ -76,14 +72,8 @@ export interface VerifiedTrustList {
   signerCertificate: Uint8Array;
 }
 
-export function jwsAlgorithmFor(keyAlgorithm: string): TrustListAlgorithm {
-  if (keyAlgorithm === 'ECDSA-P256') return 'ES256';
-  if (keyAlgorithm === 'ECDSA-P384') return 'ES384';
-  return 'RS256';
-}
-
 /** The JWS signing input for a trust list; the caller signs it with the trust-list key. */
-export function trustListSigningInput(payload: TrustListPayload, alg: TrustListAlgorithm, chain: readonly Uint8Array[]): string {
+export function trustListSigningInput(payload: TrustListPayload, alg: JwsAlgorithm, chain: readonly Uint8Array[]): string {
   const header = { alg, typ: 'trust-list+jws', x5c: chain.map((der) => Buffer.from(der).toString('base64')) };
   return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
 }
@@ -111,7 +101,7 @@ export function verifyTrustList(
   if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]*$/.test(p))) throw new TrustListError('TrustListMalformed', 'not a JWS in compact serialisation');
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   const header = parseJson(headerPart, 'header') as { alg?: unknown; x5c?: unknown; typ?: unknown };
-  if (typeof header.alg !== 'string' || !Object.hasOwn(ALGORITHMS, header.alg)) {
+  if (!isJwsAlgorithm(header.alg)) {
     throw new TrustListError('TrustListUnsupportedAlgorithm', `algorithm ${String(header.alg)} is not accepted (ES256, ES384, RS256)`);
   }
   if (!Array.isArray(header.x5c) || header.x5c.length === 0 || !header.x5c.every((c) => typeof c === 'string')) {
@@ -129,19 +119,7 @@ export function verifyTrustList(
   } catch {
     throw new TrustListError('TrustListMalformed', 'the x5c signing certificate cannot be read');
   }
-  const algorithm = ALGORITHMS[header.alg as TrustListAlgorithm];
-  const ok = (() => {
-    try {
-      return verifySignature(
-        algorithm.hash,
-        Buffer.from(`${headerPart}.${payloadPart}`, 'ascii'),
-        algorithm.dsaEncoding ? { key: signer.publicKey, dsaEncoding: algorithm.dsaEncoding } : signer.publicKey,
-        Buffer.from(signaturePart, 'base64url'),
-      );
-    } catch {
-      return false;
-    }
-  })();
+  const ok = jwsSignatureValid(header.alg, signer.publicKey, `${headerPart}.${payloadPart}`, signaturePart);
   if (!ok) throw new TrustListError('TrustListBadSignature', 'the signature does not verify with the x5c certificate');
   const payload = checkPayload(parseJson(payloadPart, 'payload'));
   if (!chainsToAnchor(signer, chain.slice(1), payload)) {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shareRequestSigningInput } from '../../src/federation/share-request.js';
-import { jwsAlgorithmFor } from '../../src/federation/trust-list.js';
-import { signingParams } from '../../src/signing/key-backend.js';
+import { jwsAlgorithmFor, signJws } from '../../src/federation/jws.js';
 import { issuingDepartment, type LicenceJson, sampleLicence, shippedCatalogue } from '../licences/licence-fixtures.js';
 import { testCreditCode } from '../support/credit-codes.js';
 import { HENAN, recogniseEachOther, type Region, SHANXI, startRegion } from '../support/regions.js';
@@ -125,8 +124,8 @@ describe('licences across regions', () => {
       jwsAlgorithmFor(signer.algorithm),
       signer.der,
     );
-    const signature = Buffer.from(await signer.backend.crypto.subtle.sign(signingParams(signer.algorithm) as EcdsaParams, signer.keys.privateKey, Buffer.from(input))).toString('base64url');
-    const send = () => a.fetch('/federation/v1/share-requests', { method: 'POST', headers: { 'Content-Type': 'application/jose' }, body: `${input}.${signature}` });
+    const request = await signJws(signer, input);
+    const send = () => a.fetch('/federation/v1/share-requests', { method: 'POST', headers: { 'Content-Type': 'application/jose' }, body: request });
     expect((await send()).status).toBe(403); // no consent: refused, but recorded under its jti
     const replay = await send();
     expect(replay.status).toBe(409);
@@ -138,8 +137,7 @@ describe('licences across regions', () => {
       jwsAlgorithmFor(own.algorithm),
       own.der,
     );
-    const forgedSignature = Buffer.from(await own.backend.crypto.subtle.sign(signingParams(own.algorithm) as EcdsaParams, own.keys.privateKey, Buffer.from(forgedInput))).toString('base64url');
-    const forged = await a.fetch('/federation/v1/share-requests', { method: 'POST', headers: { 'Content-Type': 'application/jose' }, body: `${forgedInput}.${forgedSignature}` });
+    const forged = await a.fetch('/federation/v1/share-requests', { method: 'POST', headers: { 'Content-Type': 'application/jose' }, body: await signJws(own, forgedInput) });
     expect(forged.status).toBe(403);
     expect(((await forged.json()) as { code: string }).code).toBe('ShareRequestBadSignature');
   });
