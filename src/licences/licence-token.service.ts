@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject, randomBytes, verify as verifySignature } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema/database.js';
@@ -9,6 +9,8 @@ import {
   keyIdOf,
   type LicenceTokenClaims,
   type LicenceTokenHeader,
+  tokenKeyFromJwk,
+  tokenSignatureValid,
   tokenSigningInput,
 } from './licence-token.js';
 
@@ -77,7 +79,7 @@ export class LicenceTokenService {
     if (decoded.claims.iss !== this.regionId) return { valid: false, reason: 'foreign-region', claims: decoded.claims };
     const key = await this.verifierFor(decoded.header.kid);
     if (!key) return { valid: false, reason: 'unknown-key', claims: decoded.claims };
-    const ok = verifySignature('sha256', decoded.signingInput, { key, dsaEncoding: 'ieee-p1363' }, decoded.signature);
+    const ok = tokenSignatureValid(decoded, key);
     return ok ? { valid: true, claims: decoded.claims, kid: decoded.header.kid } : { valid: false, reason: 'bad-signature', claims: decoded.claims };
   }
 
@@ -152,7 +154,7 @@ export class LicenceTokenService {
     if (cached) return cached;
     const row = await this.db.selectFrom('licence_token_keys').select('public_jwk').where('kid', '=', kid).executeTakeFirst();
     if (!row) return null;
-    const key = createPublicKey({ key: row.public_jwk as never, format: 'jwk' });
+    const key = tokenKeyFromJwk(row.public_jwk);
     this.verifiers.set(kid, key);
     return key;
   }

@@ -12,7 +12,7 @@
  * the canonical licence content (see {@link licenceContentDigest}); the registry keeps the hash
  * of the sealed file for the "is this the file we issued" check.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 
 export interface LicenceTokenClaims {
   /** Issuing region (administrative division code, e.g. 140000). */
@@ -113,4 +113,18 @@ function sortKeys(value: unknown): unknown {
 export function keyIdOf(jwk: JsonWebKey): string {
   const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
   return base64url(createHash('sha256').update(canonical).digest().subarray(0, 8));
+}
+
+/** The verification key of a published token key (JWK, P-256). */
+export function tokenKeyFromJwk(jwk: JsonWebKey): KeyObject {
+  return createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } as never, format: 'jwk' });
+}
+
+/** Whether the token's ES256 signature (raw r||s) verifies with `key`. */
+export function tokenSignatureValid(token: DecodedLicenceToken, key: KeyObject): boolean {
+  try {
+    return verify('sha256', token.signingInput, { key, dsaEncoding: 'ieee-p1363' }, token.signature);
+  } catch {
+    return false;
+  }
 }

@@ -11,11 +11,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { signPdf } from '../../src/pades/sign-pdf.js';
 import { analyseUpdates, validatePdf } from '../../src/validation/validate-pdf.js';
 import { makePadesFixtures, type PadesFixtures } from '../pades/fixtures.js';
 import { missingTool } from '../support/outside-tools.js';
+import { pageDefinedTwicePdf } from './attack-corpus.js';
 import { policyFor } from './validation-fixtures.js';
 
 const execFileAsync = promisify(execFile);
@@ -45,22 +45,7 @@ describe.skipIf(missing)('analyseUpdates', () => {
   });
 
   it('shows the signer rewrote a page from a definition no reader showed (duplicate object definitions)', async () => {
-    const doc = await PDFDocument.create({ updateMetadata: false });
-    const font = await doc.embedFont(StandardFonts.Helvetica);
-    const page = doc.addPage([595, 842]);
-    page.drawText('Permitted activity: retail', { x: 72, y: 700, size: 24, font });
-    const hidden = doc.context.register(doc.context.stream('BT /F1 24 Tf 72 700 Td (Permitted activity: anything) Tj ET'));
-    const base = Buffer.from(await doc.save({ useObjectStreams: false }));
-    // A second definition of the page object after the first, not in the cross-reference table.
-    const duplicate = `${page.ref.objectNumber} 0 obj\n<< /Type /Page /Parent ${page.node.get(PDFName.of('Parent'))!.toString()} /MediaBox [0 0 595 842] /Contents ${hidden.toString()} /Resources << /Font << /F1 ${font.ref.toString()} >> >> >>\nendobj\n`;
-    const source = base.toString('latin1');
-    const xrefAt = source.lastIndexOf('\nxref\n') + 1;
-    const startxref = Number(/startxref\s+(\d+)/.exec(source.slice(xrefAt))![1]);
-    const input = Buffer.concat([
-      base.subarray(0, xrefAt),
-      Buffer.from(duplicate, 'latin1'),
-      Buffer.from(source.slice(xrefAt).replace(`startxref\n${startxref}`, `startxref\n${startxref + duplicate.length}`), 'latin1'),
-    ]);
+    const input = await pageDefinedTwicePdf();
     const sealed = await signPdf({ pdf: input, signer: f.signer(f.seal), level: 'B-B', signingTime: f.now });
 
     expect(await text(input, 'duplicate-input.pdf')).toBe('Permitted activity: retail');

@@ -564,3 +564,27 @@ function replaceSigner(signed: Uint8Array, other: Uint8Array): Uint8Array {
   out.write(encoded.toString('hex').padEnd(hex.length, '0'), a + 1, 'latin1');
   return out;
 }
+
+/**
+ * A PDF whose page object is defined twice: readers follow the cross-reference table and show
+ * "Permitted activity: retail"; pdf-lib keeps the later definition ("anything"), which is what
+ * a signer built on it would seal.
+ */
+export async function pageDefinedTwicePdf(): Promise<Buffer> {
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = doc.addPage([595, 842]);
+  page.drawText('Permitted activity: retail', { x: 72, y: 700, size: 24, font });
+  const hidden = doc.context.register(doc.context.stream('BT /F1 24 Tf 72 700 Td (Permitted activity: anything) Tj ET'));
+  const base = Buffer.from(await doc.save({ useObjectStreams: false }));
+  // A second definition of the page object after the first, not in the cross-reference table.
+  const duplicate = `${page.ref.objectNumber} 0 obj\n<< /Type /Page /Parent ${page.node.get(LibName.of('Parent'))!.toString()} /MediaBox [0 0 595 842] /Contents ${hidden.toString()} /Resources << /Font << /F1 ${font.ref.toString()} >> >> >>\nendobj\n`;
+  const source = base.toString('latin1');
+  const xrefAt = source.lastIndexOf('\nxref\n') + 1;
+  const startxref = Number(/startxref\s+(\d+)/.exec(source.slice(xrefAt))![1]);
+  return Buffer.concat([
+    base.subarray(0, xrefAt),
+    Buffer.from(duplicate, 'latin1'),
+    Buffer.from(source.slice(xrefAt).replace(`startxref\n${startxref}`, `startxref\n${startxref + duplicate.length}`), 'latin1'),
+  ]);
+}
