@@ -14,15 +14,16 @@ export async function findHead(db: Executor): Promise<Pick<AuditLogRow, 'seq' | 
   return db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
 }
 
-export async function nextSeq(trx: Executor): Promise<number> {
+/** Reserves `count` sequence numbers, in increasing order. */
+export async function nextSeqs(trx: Executor, count: number): Promise<number[]> {
   const { rows } = await sql<{ seq: number | string }>`
-    select nextval(pg_get_serial_sequence('audit_log', 'seq')) as seq`.execute(trx);
-  return Number(rows[0]!.seq);
+    select nextval(pg_get_serial_sequence('audit_log', 'seq')) as seq from generate_series(1, ${count}) order by 1`.execute(trx);
+  return rows.map((row) => Number(row.seq));
 }
 
 /** The only write this table ever gets. */
-export async function insertEntry(trx: Executor, row: NewAuditLogRow): Promise<void> {
-  await trx.insertInto('audit_log').values(row).execute();
+export async function insertEntries(trx: Executor, rows: readonly NewAuditLogRow[]): Promise<void> {
+  await trx.insertInto('audit_log').values([...rows]).execute();
 }
 
 export interface AuditPageQuery {

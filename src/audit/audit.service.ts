@@ -51,38 +51,57 @@ export class AuditService {
    * the change it describes does.
    */
   async append(trx: Transaction<DatabaseSchema>, actor: Actor, params: AuditEntryParams): Promise<AuditEntry> {
+    const [entry] = await this.appendMany(trx, actor, [params]);
+    return entry!;
+  }
+
+  /**
+   * Appends several entries in order, chained one to the next, with one lock, one head read,
+   * one sequence reservation and one insert: a batch writing many licences in a transaction
+   * pays four round trips for its entries, not four per entry.
+   */
+  async appendMany(trx: Transaction<DatabaseSchema>, actor: Actor, list: readonly AuditEntryParams[]): Promise<AuditEntry[]> {
+    if (list.length === 0) return [];
     await repo.lockChainHead(trx);
     const head = await repo.findHead(trx);
-    const seq = await repo.nextSeq(trx);
-    const entry: Omit<AuditEntry, 'hash'> = {
-      seq,
-      recordedAt: this.clock.now(),
-      actorDepartmentId: actor.departmentId,
-      actorKeyId: actor.keyId,
-      action: params.action,
-      targetType: params.target?.type ?? null,
-      targetId: params.target?.id ?? null,
-      requestId: actor.requestId,
-      outcome: params.outcome ?? 'success',
-      details: params.details ?? {},
-      prevHash: head?.hash ?? GENESIS_HASH,
-    };
-    const hash = auditEntryHash(entry);
-    await repo.insertEntry(trx, {
-      seq: entry.seq,
-      recorded_at: entry.recordedAt,
-      actor_department_id: entry.actorDepartmentId,
-      actor_key_id: entry.actorKeyId,
-      action: entry.action,
-      target_type: entry.targetType,
-      target_id: entry.targetId,
-      request_id: entry.requestId,
-      outcome: entry.outcome,
-      details: canonicalJson(entry.details),
-      prev_hash: entry.prevHash,
-      hash,
+    const seqs = await repo.nextSeqs(trx, list.length);
+    const recordedAt = this.clock.now();
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    const entries = list.map((params, i): AuditEntry => {
+      const entry: Omit<AuditEntry, 'hash'> = {
+        seq: seqs[i]!,
+        recordedAt,
+        actorDepartmentId: actor.departmentId,
+        actorKeyId: actor.keyId,
+        action: params.action,
+        targetType: params.target?.type ?? null,
+        targetId: params.target?.id ?? null,
+        requestId: actor.requestId,
+        outcome: params.outcome ?? 'success',
+        details: params.details ?? {},
+        prevHash,
+      };
+      prevHash = auditEntryHash(entry);
+      return { ...entry, hash: prevHash };
     });
-    return { ...entry, hash };
+    await repo.insertEntries(
+      trx,
+      entries.map((entry) => ({
+        seq: entry.seq,
+        recorded_at: entry.recordedAt,
+        actor_department_id: entry.actorDepartmentId,
+        actor_key_id: entry.actorKeyId,
+        action: entry.action,
+        target_type: entry.targetType,
+        target_id: entry.targetId,
+        request_id: entry.requestId,
+        outcome: entry.outcome,
+        details: canonicalJson(entry.details),
+        prev_hash: entry.prevHash,
+        hash: entry.hash,
+      })),
+    );
+    return entries;
   }
 
   /** Records an entry on its own, for attempts that changed nothing (e.g. a refused request). */

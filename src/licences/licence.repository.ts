@@ -7,30 +7,33 @@ import type {
   NewLicenceRow,
 } from '../db/schema/licences.table.js';
 
-/** Reserves the next value of a licence number sequence (gaps after a failed issuance are fine). */
-export async function nextLicenceSequence(db: Executor, typeCode: string, regionId: string, year: number): Promise<number> {
+/**
+ * Reserves the next `count` values of a licence number sequence and returns the first
+ * (gaps after a failed issuance are fine).
+ */
+export async function reserveLicenceSequence(db: Executor, typeCode: string, regionId: string, year: number, count = 1): Promise<number> {
   const row = await db
     .insertInto('licence_counters')
-    .values({ type_code: typeCode, region_id: regionId, year, last_value: 1 })
+    .values({ type_code: typeCode, region_id: regionId, year, last_value: count })
     .onConflict((oc) =>
-      oc.columns(['type_code', 'region_id', 'year']).doUpdateSet({ last_value: sql`licence_counters.last_value + 1` }),
+      oc.columns(['type_code', 'region_id', 'year']).doUpdateSet({ last_value: sql`licence_counters.last_value + ${count}` }),
     )
     .returning('last_value')
     .executeTakeFirstOrThrow();
-  return row.last_value;
+  return row.last_value - count + 1;
 }
 
-export async function insertLicence(
+/** Licences with their files and holders, however many, in three statements. */
+export async function insertLicences(
   db: Executor,
-  row: NewLicenceRow,
-  pdf: Uint8Array,
-  holders: readonly LicenceHolderRecord[],
+  licences: readonly { row: NewLicenceRow; pdf: Uint8Array; holders: readonly LicenceHolderRecord[] }[],
 ): Promise<void> {
-  await db.insertInto('licences').values(row).execute();
-  await db.insertInto('licence_files').values({ licence_id: row.id, pdf }).execute();
+  if (licences.length === 0) return;
+  await db.insertInto('licences').values(licences.map((l) => l.row)).execute();
+  await db.insertInto('licence_files').values(licences.map((l) => ({ licence_id: l.row.id, pdf: l.pdf }))).execute();
   await db
     .insertInto('licence_holders')
-    .values(holders.map((h) => ({ licence_id: row.id, role: h.role, id_type_code: h.idTypeCode, holder_id: h.id })))
+    .values(licences.flatMap((l) => l.holders.map((h) => ({ licence_id: l.row.id, role: h.role, id_type_code: h.idTypeCode, holder_id: h.id }))))
     .execute();
 }
 
@@ -85,11 +88,18 @@ export async function updateLicence(
   await db.updateTable('licences').set(changes).where('id', '=', id).execute();
 }
 
-export async function insertEvent(
-  db: Executor,
-  event: { licence_id: string; action: string; from_status: string | null; to_status: string; reason: string | null; department_id: string | null; at: Date },
-): Promise<void> {
-  await db.insertInto('licence_events').values(event).execute();
+export interface NewLicenceEvent {
+  licence_id: string;
+  action: string;
+  from_status: string | null;
+  to_status: string;
+  reason: string | null;
+  department_id: string | null;
+  at: Date;
+}
+
+export async function insertEvents(db: Executor, events: readonly NewLicenceEvent[]): Promise<void> {
+  if (events.length > 0) await db.insertInto('licence_events').values([...events]).execute();
 }
 
 export async function listEvents(db: Executor, licenceId: string) {

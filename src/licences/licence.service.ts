@@ -1,23 +1,21 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { Database, DatabaseSchema } from '../db/schema/database.js';
-import type { LicenceChannel, LicenceHolderRecord, LicenceRow, LicenceTypePermission } from '../db/schema/licences.table.js';
+import type { LicenceChannel, LicenceRow, LicenceTypePermission } from '../db/schema/licences.table.js';
 import { findDepartment } from '../departments/department.repository.js';
 import { departmentNotFound } from '../departments/department.service.js';
-import { ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError } from '../errors.js';
+import { AppError, ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError } from '../errors.js';
 import type { PadesLevel } from '../pades/sign-pdf.js';
-import { buildLicenceIdentifier } from '../pki/licence-identifier.js';
-import type { SealingService } from '../seals/sealing.service.js';
+import type { SealingService, SealSigner } from '../seals/sealing.service.js';
 import { chinaDate, type LicenceData, type LicenceDataParams, validateLicenceData } from './licence-data.js';
-import { type LicenceMetadata, renderLicencePdf } from './licence-pdf.js';
+import { type BuiltLicence, type LicenceDraft, LicenceProducer } from './licence-producer.js';
 import * as repo from './licence.repository.js';
 import { canReissue, effectiveLicenceStatus, type LicenceAction, type LicenceStatus, transitionTarget } from './licence-status.js';
-import { contentHashClaim } from './licence-token.js';
 import type { LicenceTokenService } from './licence-token.service.js';
-import { HOLDER_ID_TYPE_CODES, HOLDER_ID_TYPE_NAMES, type LicenceType, type LicenceTypeCatalogue } from './licence-type.js';
+import type { LicenceType, LicenceTypeCatalogue } from './licence-type.js';
 
 export type IssuerActor = Actor & { departmentId: string };
 
@@ -97,6 +95,7 @@ export class LicenceService {
    * instance's change shows within the second.
    */
   private readonly publicRecords = new Map<string, { row: LicenceRow | null; until: number }>();
+  private readonly producer: LicenceProducer;
 
   constructor(
     private readonly db: Database,
@@ -104,9 +103,11 @@ export class LicenceService {
     private readonly clock: Clock,
     readonly catalogue: LicenceTypeCatalogue,
     private readonly sealing: SealingService,
-    private readonly tokens: LicenceTokenService,
+    tokens: LicenceTokenService,
     private readonly region: { id: string; name: string; publicBaseUrl: string },
-  ) {}
+  ) {
+    this.producer = new LicenceProducer(audit, clock, sealing, tokens, region);
+  }
 
   async issue(actor: IssuerActor, params: IssueLicenceParams, hooks: IssueHooks = {}): Promise<IssuedLicence> {
     return this.issueAs(actor, params, params.paperNumber ? 'electronic-with-paper' : 'electronic', null, hooks);
@@ -132,42 +133,124 @@ export class LicenceService {
     }
     const issuer = await this.issuerOf(actor, type);
     const now = this.clock.now();
-    const today = chinaDate(now);
-    const data = validateLicenceData(type, params, now);
-    const paperNumber = params.paperNumber?.trim() || null;
-    if (paperNumber !== null && !PAPER_NUMBER.test(paperNumber)) {
-      throw new InvalidInputError('InvalidPaperNumber', 'paperNumber: 1-40 letters, digits or dashes');
-    }
-    if (paper) checkPaperLicence(paper, today);
-    else if (data.validUntil !== null && data.validUntil < today) {
-      throw new InvalidInputError('InvalidLicenceData', `1 problem(s) in the licence data: validUntil: ${data.validUntil} is already past`, {
-        details: { problems: [{ path: 'validUntil', code: 'validity-in-past', message: 'A new licence cannot end before today' }] },
-      });
-    }
-    const issueDate = paper?.issueDate ?? today;
+    const checked = checkIssuance(type, params, paper, now);
     const sealId = await this.sealFor(actor, type, params.sealId);
-    const year = Number(issueDate.slice(0, 4));
-    const sequence = await repo.nextLicenceSequence(this.db, type.code, this.region.id, year);
-    const serial = `${this.region.id}${year}${String(sequence).padStart(8, '0')}`;
-    const licenceNumber =
-      paper?.licenceNumber ?? `${type.licenceNumber.prefix}${this.region.id}${year}${String(sequence).padStart(type.licenceNumber.sequenceDigits, '0')}`;
-    return this.produce(actor, {
-      type,
-      issuer,
-      data,
-      serial,
-      version: 1,
-      licenceNumber,
-      issueDate,
-      channel,
-      paperNumber: paper ? paper.licenceNumber : paperNumber,
+    const year = Number(checked.issueDate.slice(0, 4));
+    const sequence = await repo.reserveLicenceSequence(this.db, type.code, this.region.id, year);
+    return this.produce(
+      actor,
+      {
+        type,
+        issuer,
+        ...checked,
+        ...this.numbered(type, year, sequence, paper),
+        version: 1,
+        channel,
+        level: params.level ?? DEFAULT_LEVEL,
+        idempotencyKey: params.idempotencyKey ?? null,
+        requestSha256,
+        supersedes: null,
+        batchJobId: hooks.batchJobId ?? null,
+      },
       sealId,
-      level: params.level ?? DEFAULT_LEVEL,
-      idempotencyKey: params.idempotencyKey ?? null,
-      requestSha256,
-      supersedes: null,
       hooks,
+    );
+  }
+
+  /** The serial (region, year, sequence) and the licence number: the paper one's, or a new one. */
+  private numbered(type: LicenceType, year: number, sequence: number, paper: { licenceNumber: string } | null): { serial: string; licenceNumber: string } {
+    return {
+      serial: `${this.region.id}${year}${String(sequence).padStart(8, '0')}`,
+      licenceNumber: paper?.licenceNumber ?? `${type.licenceNumber.prefix}${this.region.id}${year}${String(sequence).padStart(type.licenceNumber.sequenceDigits, '0')}`,
+    };
+  }
+
+  /**
+   * The batch path, first half: digitises a group of paper licences of one type without
+   * writing anything but a block of reserved numbers. The department's right, its seal and
+   * the seal's certificate are checked once for the group (a problem there fails every row);
+   * each record is checked, rendered and sealed on its own, so a bad one fails alone. Store
+   * the built ones with {@link storeGroup}.
+   */
+  async buildDigitisedGroup(actor: IssuerActor, batchJobId: string, records: readonly DigitiseLicenceParams[]): Promise<(BuiltLicence | AppError)[]> {
+    if (records.length === 0) return [];
+    const type = this.catalogue.require(records[0]!.typeCode);
+    if (records.some((r) => r.typeCode !== type.code || r.sealId !== undefined)) throw new Error('a digitised group is of one type, sealed with the default seal');
+    let signer: SealSigner;
+    let issuer: LicenceDraft['issuer'];
+    try {
+      issuer = await this.issuerOf(actor, type);
+      signer = await this.sealing.signerFor(actor, await this.sealFor(actor, type, undefined));
+    } catch (error) {
+      if (error instanceof AppError) return records.map(() => error);
+      throw error;
+    }
+    const now = this.clock.now();
+    const results: (Omit<LicenceDraft, 'serial' | 'licenceNumber'> | AppError)[] = records.map((record) => {
+      try {
+        const paper = { licenceNumber: record.licenceNumber, issueDate: record.issueDate };
+        return {
+          type,
+          issuer,
+          ...checkIssuance(type, record, paper, now),
+          version: 1,
+          channel: 'digitised' as const,
+          level: record.level ?? DEFAULT_LEVEL,
+          idempotencyKey: record.idempotencyKey ?? null,
+          // The same digest as digitise() makes of the same record, so either path replays the other.
+          requestSha256: record.idempotencyKey ? requestDigest(record) : null,
+          supersedes: null,
+          batchJobId,
+        };
+      } catch (error) {
+        if (error instanceof AppError) return error;
+        throw error;
+      }
     });
+    // One block of numbers per issue year in the group.
+    const next = new Map<number, number>();
+    for (const result of results) {
+      if (result instanceof AppError) continue;
+      const year = Number(result.issueDate.slice(0, 4));
+      next.set(year, (next.get(year) ?? 0) + 1);
+    }
+    for (const [year, count] of next) next.set(year, await repo.reserveLicenceSequence(this.db, type.code, this.region.id, year, count));
+    return mapConcurrently(results, BUILDS_IN_FLIGHT, async (result, i) => {
+      if (result instanceof AppError) return result;
+      const year = Number(result.issueDate.slice(0, 4));
+      const sequence = next.get(year)!;
+      next.set(year, sequence + 1);
+      const draft = { ...result, ...this.numbered(type, year, sequence, { licenceNumber: records[i]!.licenceNumber }) };
+      try {
+        return await this.producer.build(draft, signer);
+      } catch (error) {
+        if (error instanceof AppError) return error;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * The batch path, second half: stores built licences and the caller's own rows in one
+   * transaction. 'conflict' when a licence number or idempotency key is taken (nothing was
+   * stored): the caller then issues the group's rows one by one, which says which row it is.
+   */
+  async storeGroup(
+    actor: IssuerActor,
+    built: readonly BuiltLicence[],
+    inTransaction: (trx: Transaction<DatabaseSchema>) => Promise<void>,
+  ): Promise<'stored' | 'conflict'> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await this.producer.store(trx, actor, built);
+        await inTransaction(trx);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'conflict';
+      throw error;
+    }
+    for (const b of built) this.publicRecords.delete(b.row.identifier);
+    return 'stored';
   }
 
   /** 换发: a new version with a new identifier; the old one is marked superseded, linked both ways. */
@@ -198,23 +281,27 @@ export class LicenceService {
       now,
     );
     const sealId = await this.sealFor(actor, type, params.sealId);
-    return this.produce(actor, {
-      type,
-      issuer,
-      data,
-      serial: old.serial,
-      version: old.version + 1,
-      licenceNumber: old.licence_number,
-      issueDate: chinaDate(now),
-      channel: old.channel === 'digitised' ? 'electronic' : old.channel,
-      paperNumber: old.paper_number,
+    return this.produce(
+      actor,
+      {
+        type,
+        issuer,
+        data,
+        serial: old.serial,
+        version: old.version + 1,
+        licenceNumber: old.licence_number,
+        issueDate: chinaDate(now),
+        channel: old.channel === 'digitised' ? 'electronic' : old.channel,
+        paperNumber: old.paper_number,
+        level: params.level ?? DEFAULT_LEVEL,
+        idempotencyKey: params.idempotencyKey ?? null,
+        requestSha256,
+        supersedes: { id: old.id, identifier: old.identifier, reason },
+        batchJobId: null,
+      },
       sealId,
-      level: params.level ?? DEFAULT_LEVEL,
-      idempotencyKey: params.idempotencyKey ?? null,
-      requestSha256,
-      supersedes: { id: old.id, identifier: old.identifier, reason },
-      hooks: {},
-    });
+      {},
+    );
   }
 
   async changeStatus(actor: IssuerActor, identifier: string, action: LicenceAction, reasonText: string): Promise<Licence> {
@@ -230,7 +317,7 @@ export class LicenceService {
         throw new ConflictError('LicenceTransitionNotAllowed', `Cannot ${action} a ${current} licence`, { details: { status: current, action } });
       }
       await repo.updateLicence(trx, row.id, { status: target, status_reason: reason, status_changed_at: now, updated_at: now });
-      await repo.insertEvent(trx, { licence_id: row.id, action, from_status: current, to_status: target, reason, department_id: actor.departmentId, at: now });
+      await repo.insertEvents(trx, [{ licence_id: row.id, action, from_status: current, to_status: target, reason, department_id: actor.departmentId, at: now }]);
       await this.audit.append(trx, actor, {
         action: `licence.${AUDIT_VERBS[action]}`,
         target: { type: 'licence', id: row.id },
@@ -454,124 +541,42 @@ export class LicenceService {
     };
   }
 
-  private async produce(
-    actor: IssuerActor,
-    p: {
-      type: LicenceType;
-      issuer: { name: string; creditCode: string };
-      data: LicenceData;
-      serial: string;
-      version: number;
-      licenceNumber: string;
-      issueDate: string;
-      channel: LicenceChannel;
-      paperNumber: string | null;
-      sealId: string;
-      level: PadesLevel;
-      idempotencyKey: string | null;
-      requestSha256: string | null;
-      supersedes: { id: string; identifier: string; reason: string } | null;
-      hooks: IssueHooks;
-    },
-  ): Promise<IssuedLicence> {
-    const { type, data } = p;
-    const identifier = buildLicenceIdentifier({ typeCode: type.code, issuerCreditCode: p.issuer.creditCode, serial: p.serial, version: p.version });
-    const issuedAt = this.clock.now();
-    const metadata = metadataOf(type, data, { identifier, licenceNumber: p.licenceNumber, issueDate: p.issueDate, version: p.version, issuer: p.issuer, regionId: this.region.id });
-    const holders: LicenceHolderRecord[] = data.holders.map((h) => ({ role: h.role, name: h.name, id: h.id, idTypeCode: h.idTypeCode }));
-    const contentHash = contentHashClaim({ metadata, holders, fields: data.fields });
-    const { token, kid } = await this.tokens.sign({ iss: this.region.id, sub: identifier, iat: Math.floor(issuedAt.getTime() / 1000), h: contentHash });
-    const verifyUrl = `${this.region.publicBaseUrl}/v/${token}`;
-    const pdf = await renderLicencePdf({ type, data, identifier, licenceNumber: p.licenceNumber, issuerName: p.issuer.name, issueDate: p.issueDate, issuedAt, verifyUrl, metadata });
-    const signed = await this.sealing.sign(actor, {
-      sealId: p.sealId,
-      pdf,
-      level: p.level,
-      placement: { page: 1, x: type.layout.seal.x, y: type.layout.seal.y, size: type.layout.seal.size },
-      reason: `${p.supersedes ? '换发' : '签发'}${type.name}`,
-      location: this.region.name,
-      certify: true,
-    });
-    const row = {
-      id: randomUUID(),
-      identifier,
-      type_code: type.code,
-      licence_number: p.licenceNumber,
-      serial: p.serial,
-      version: p.version,
-      issuer_department_id: actor.departmentId,
-      issuer_name: p.issuer.name,
-      issuer_credit_code: p.issuer.creditCode,
-      holder_name: holders[0]!.name,
-      holders: JSON.stringify(holders),
-      fields: JSON.stringify(data.fields),
-      issue_date: p.issueDate,
-      valid_from: data.validFrom,
-      valid_until: data.validUntil,
-      issued_at: issuedAt,
-      channel: p.channel,
-      paper_number: p.paperNumber,
-      status: 'valid' as const,
-      status_reason: null,
-      status_changed_at: issuedAt,
-      supersedes: p.supersedes?.identifier ?? null,
-      superseded_by: null,
-      seal_id: p.sealId,
-      seal_level: p.level,
-      content_sha256: contentHash,
-      file_sha256: signed.sha256,
-      file_size: signed.pdf.byteLength,
-      token_kid: kid,
-      verify_token: token,
-      idempotency_key: p.idempotencyKey,
-      request_sha256: p.requestSha256,
-      batch_job_id: p.hooks.batchJobId ?? null,
-      created_at: issuedAt,
-      updated_at: issuedAt,
-    };
+  /** Builds one licence and stores it in one transaction, with the re-issue links and the caller's hooks. */
+  private async produce(actor: IssuerActor, draft: LicenceDraft, sealId: string, hooks: IssueHooks): Promise<IssuedLicence> {
+    const built = await this.producer.build(draft, await this.sealing.signerFor(actor, sealId));
+    const { supersedes } = draft;
     try {
       await this.db.transaction().execute(async (trx) => {
-        if (p.supersedes) {
-          const old = await repo.lockLicenceByIdentifier(trx, p.supersedes.identifier);
+        if (supersedes) {
+          const old = await repo.lockLicenceByIdentifier(trx, supersedes.identifier);
           if (!old || old.superseded_by) {
-            throw new ConflictError('LicenceAlreadyReissued', `Licence ${p.supersedes.identifier} has already been re-issued`);
+            throw new ConflictError('LicenceAlreadyReissued', `Licence ${supersedes.identifier} has already been re-issued`);
           }
         }
-        await repo.insertLicence(trx, row, signed.pdf, holders);
-        if (p.supersedes) {
-          await repo.updateLicence(trx, p.supersedes.id, { superseded_by: identifier, updated_at: issuedAt });
-          await repo.insertEvent(trx, { licence_id: p.supersedes.id, action: 'reissue', from_status: null, to_status: 'superseded', reason: p.supersedes.reason, department_id: actor.departmentId, at: issuedAt });
+        await this.producer.store(trx, actor, [built]);
+        if (supersedes) {
+          const at = built.row.issued_at as Date;
+          await repo.updateLicence(trx, supersedes.id, { superseded_by: built.row.identifier, updated_at: at });
+          await repo.insertEvents(trx, [{ licence_id: supersedes.id, action: 'reissue', from_status: null, to_status: 'superseded', reason: supersedes.reason, department_id: actor.departmentId, at }]);
         }
-        await repo.insertEvent(trx, { licence_id: row.id, action: p.supersedes ? 'reissued' : 'issue', from_status: null, to_status: 'valid', reason: p.supersedes?.reason ?? null, department_id: actor.departmentId, at: issuedAt });
-        await this.sealing.recordUse(trx, actor, signed);
-        await this.audit.append(trx, actor, {
-          action: p.supersedes ? 'licence.reissued' : 'licence.issued',
-          target: { type: 'licence', id: row.id },
-          details: {
-            identifier,
-            typeCode: type.code,
-            licenceNumber: p.licenceNumber,
-            channel: p.channel,
-            level: p.level,
-            fileSha256: signed.sha256,
-            ...(p.supersedes ? { supersedes: p.supersedes.identifier, reason: p.supersedes.reason } : {}),
-          },
-        });
-        if (p.hooks.inTransaction) await p.hooks.inTransaction(trx, row as unknown as LicenceRow);
+        if (hooks.inTransaction) await hooks.inTransaction(trx, built.row as unknown as LicenceRow);
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
-        if (p.idempotencyKey) {
-          const earlier = await repo.findByIdempotencyKey(this.db, actor.departmentId, p.idempotencyKey);
-          if (earlier) return this.replay(earlier, p.requestSha256!);
+        if (draft.idempotencyKey) {
+          const earlier = await repo.findByIdempotencyKey(this.db, actor.departmentId, draft.idempotencyKey);
+          if (earlier) return this.replay(earlier, draft.requestSha256!);
         }
-        throw new ConflictError('LicenceNumberTaken', `A ${type.name} numbered ${p.licenceNumber} already exists`, { cause: error, details: { licenceNumber: p.licenceNumber } });
+        throw new ConflictError('LicenceNumberTaken', `A ${draft.type.name} numbered ${draft.licenceNumber} already exists`, {
+          cause: error,
+          details: { licenceNumber: draft.licenceNumber },
+        });
       }
       throw error;
     }
-    if (p.supersedes) this.publicRecords.delete(p.supersedes.identifier);
-    this.publicRecords.delete(identifier);
-    const stored = (await repo.findLicenceById(this.db, row.id))!;
+    if (supersedes) this.publicRecords.delete(supersedes.identifier);
+    this.publicRecords.delete(built.row.identifier);
+    const stored = (await repo.findLicenceById(this.db, built.row.id))!;
     return { licence: this.toLicence(stored), replayed: false };
   }
 
@@ -594,13 +599,13 @@ export class LicenceService {
     }
   }
 
-  private async issuerOf(actor: IssuerActor, type: LicenceType): Promise<{ name: string; creditCode: string }> {
+  private async issuerOf(actor: IssuerActor, type: LicenceType): Promise<LicenceDraft['issuer']> {
     await this.assertMayIssue(actor, type.code);
     const department = await findDepartment(this.db, actor.departmentId);
     if (!department?.credit_code) {
       throw new ConflictError('IssuerWithoutCreditCode', 'An issuing department needs a unified social credit code (it is part of the licence identifier)');
     }
-    return { name: department.name, creditCode: department.credit_code };
+    return { departmentId: actor.departmentId, name: department.name, creditCode: department.credit_code };
   }
 
   private async sealFor(actor: IssuerActor, type: LicenceType, requested: string | undefined): Promise<string> {
@@ -694,6 +699,48 @@ function checkPaperLicence(paper: { licenceNumber: string; issueDate: string }, 
   }
 }
 
+/**
+ * The checks of a new licence's data (template rules, check characters, dates), of the paper
+ * number given alongside, or of the paper licence being digitised; throws InvalidInputError.
+ */
+function checkIssuance(
+  type: LicenceType,
+  params: LicenceDataParams & { paperNumber?: string },
+  paper: { licenceNumber: string; issueDate: string } | null,
+  now: Date,
+): { data: LicenceData; issueDate: string; paperNumber: string | null } {
+  const today = chinaDate(now);
+  const data = validateLicenceData(type, params, now);
+  const paperNumber = params.paperNumber?.trim() || null;
+  if (paperNumber !== null && !PAPER_NUMBER.test(paperNumber)) {
+    throw new InvalidInputError('InvalidPaperNumber', 'paperNumber: 1-40 letters, digits or dashes');
+  }
+  if (paper) checkPaperLicence(paper, today);
+  else if (data.validUntil !== null && data.validUntil < today) {
+    throw new InvalidInputError('InvalidLicenceData', `1 problem(s) in the licence data: validUntil: ${data.validUntil} is already past`, {
+      details: { problems: [{ path: 'validUntil', code: 'validity-in-past', message: 'A new licence cannot end before today' }] },
+    });
+  }
+  return { data, issueDate: paper?.issueDate ?? today, paperNumber: paper ? paper.licenceNumber : paperNumber };
+}
+
+/** Licences rendered and sealed at once in a batch group: the key backend and time-stamps are asynchronous. */
+const BUILDS_IN_FLIGHT = 4;
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 function requireReason(reason: string | undefined): string {
   const trimmed = reason?.trim() ?? '';
   if (trimmed.length === 0 || trimmed.length > 500) {
@@ -735,32 +782,5 @@ export function maskLicence(licence: Licence): Licence {
     ...licence,
     holders: licence.holders.map((h) => ({ ...h, name: h.idTypeCode === '001' ? h.name : maskName(h.name), id: h.idTypeCode === '001' ? h.id : maskId(h.id) })),
     fields: {},
-  };
-}
-
-function metadataOf(
-  type: LicenceType,
-  data: LicenceData,
-  p: { identifier: string; licenceNumber: string; issueDate: string; version: number; issuer: { name: string; creditCode: string }; regionId: string },
-): LicenceMetadata {
-  const holder = data.holders[0]!;
-  return {
-    ZZMC: type.name,
-    ZZLXDM: type.code,
-    ZZBH: p.licenceNumber,
-    ZZBS: p.identifier,
-    ZZBFJG: p.issuer.name,
-    ZZBFJGDM: p.issuer.creditCode,
-    ZZBFRQ: p.issueDate.replaceAll('-', ''),
-    CZZT: data.holders.map((h) => h.name).join('、'),
-    CZZTDM: data.holders.map((h) => h.id).join('、'),
-    CZZTDMLX: HOLDER_ID_TYPE_NAMES[type.holderKind],
-    CZZTDMLXDM: HOLDER_ID_TYPE_CODES[type.holderKind] ?? holder.idTypeCode,
-    ZZYXQQSRQ: data.validFrom.replaceAll('-', ''),
-    ZZYXQJZRQ: data.validUntil ? data.validUntil.replaceAll('-', '') : '长期',
-    ZZDYJGMC: type.definingAuthority.name,
-    ZZDYJGDM: type.definingAuthority.creditCode,
-    ZZBBH: String(p.version).padStart(3, '0'),
-    ZZSSSDDM: p.regionId,
   };
 }

@@ -101,8 +101,8 @@ export async function listGrants(db: Executor, sealId: string) {
   return db.selectFrom('seal_grants').selectAll().where('seal_id', '=', sealId).orderBy('granted_at').execute();
 }
 
-export async function insertUse(db: Executor, use: Omit<SealUseRow, 'id'>): Promise<void> {
-  await db.insertInto('seal_uses').values(use).execute();
+export async function insertUses(db: Executor, uses: readonly Omit<SealUseRow, 'id'>[]): Promise<void> {
+  if (uses.length > 0) await db.insertInto('seal_uses').values([...uses]).execute();
 }
 
 export async function listUses(db: Executor, sealId: string, afterId: number, limit: number): Promise<SealUseRow[]> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { Actor, AuditEntryParams, AuditService } from '../audit/audit.service.js';
 import type { Hierarchy } from '../authority/hierarchy.js';
 import type { Clock } from '../clock.js';
 import type { Transaction } from 'kysely';
@@ -39,6 +39,17 @@ export interface SealDocumentParams {
    * the seal, in a `width` × `height` box at the placement's corner.
    */
   appearance?: { pdf: Uint8Array; width: number; height: number };
+  /**
+   * The PDF was written from scratch by this service (a licence face): one revision, no
+   * object defined twice, so the check for ambiguous input is skipped.
+   */
+  writtenHere?: boolean;
+}
+
+/** A seal checked once and ready to sign documents; see {@link SealingService.signerFor}. */
+export interface SealSigner {
+  readonly sealId: string;
+  sign(params: Omit<SealDocumentParams, 'sealId'>): Promise<SignedDocument>;
 }
 
 export interface SealedDocument {
@@ -88,8 +99,18 @@ export class SealingService {
    * transaction, so the document and its use log entry exist together or not at all.
    */
   async sign(actor: Actor & { departmentId: string }, params: SealDocumentParams): Promise<SignedDocument> {
-    const found = await repo.findSealForUse(this.db, params.sealId, actor.departmentId);
-    if (!found) throw sealNotFound(params.sealId);
+    const signer = await this.signerFor(actor, params.sealId);
+    return signer.sign(params);
+  }
+
+  /**
+   * Makes the checks {@link sign} makes (the seal exists, is usable, granted to the department,
+   * its certificate valid) once, for signing many documents with the same seal: a batch
+   * checks its seal once per group of licences, not once per licence.
+   */
+  async signerFor(actor: Actor & { departmentId: string }, sealId: string): Promise<SealSigner> {
+    const found = await repo.findSealForUse(this.db, sealId, actor.departmentId);
+    if (!found) throw sealNotFound(sealId);
     const { seal } = found;
     this.assertUsable(seal);
     if (!found.granted) {
@@ -99,43 +120,49 @@ export class SealingService {
       throw new ConflictError('SealCertificateNotValid', `The certificate of seal ${seal.seal_code} is ${found.certificateStatus}`);
     }
     const keys = await this.keysOf(seal);
+    const crypto = this.backendOf(seal).crypto;
     const design = designOf(seal);
-    // 42 mm for an organisation's round seal, 20 mm for a personal name seal, unless asked otherwise.
-    const size = params.placement?.size ?? DEFAULT_SEAL_SIZE_PT[design.kind];
-    const signedAt = this.clock.now();
-    const sealed = await signPdf({
-      pdf: params.pdf,
-      signer: { certificate: found.certificateDer, chain: this.chainDer, privateKey: keys.privateKey, crypto: this.backendOf(seal).crypto },
-      level: params.level,
-      services: this.services,
-      signingTime: signedAt,
-      ...(params.placement
-        ? {
-            placement: {
-              page: params.placement.page,
-              x: params.placement.x,
-              y: params.placement.y,
-              width: params.appearance?.width ?? size,
-              height: params.appearance?.height ?? size,
-            },
-            appearance: params.appearance?.pdf ?? (await sealPdf(design, size)),
-          }
-        : {}),
-      reason: params.reason,
-      location: params.location,
-      name: seal.name,
-      ...(params.certify ? { certify: { permissions: 2 as const } } : {}),
-    });
-    this.assertSealedWhatWasShown(sealed);
     return {
-      pdf: sealed,
       sealId: seal.id,
-      sealCode: seal.seal_code,
-      certificateSerial: seal.certificate_serial,
-      level: params.level,
-      signedAt,
-      documentSha256: sha256(params.pdf),
-      sha256: sha256(sealed),
+      sign: async (params) => {
+        // 42 mm for an organisation's round seal, 20 mm for a personal name seal, unless asked otherwise.
+        const size = params.placement?.size ?? DEFAULT_SEAL_SIZE_PT[design.kind];
+        const signedAt = this.clock.now();
+        const sealed = await signPdf({
+          pdf: params.pdf,
+          signer: { certificate: found.certificateDer, chain: this.chainDer, privateKey: keys.privateKey, crypto },
+          level: params.level,
+          services: this.services,
+          signingTime: signedAt,
+          ...(params.placement
+            ? {
+                placement: {
+                  page: params.placement.page,
+                  x: params.placement.x,
+                  y: params.placement.y,
+                  width: params.appearance?.width ?? size,
+                  height: params.appearance?.height ?? size,
+                },
+                appearance: params.appearance?.pdf ?? (await sealPdf(design, size)),
+              }
+            : {}),
+          reason: params.reason,
+          location: params.location,
+          name: seal.name,
+          ...(params.certify ? { certify: { permissions: 2 as const } } : {}),
+        });
+        if (!params.writtenHere) this.assertSealedWhatWasShown(sealed);
+        return {
+          pdf: sealed,
+          sealId: seal.id,
+          sealCode: seal.seal_code,
+          certificateSerial: seal.certificate_serial,
+          level: params.level,
+          signedAt,
+          documentSha256: sha256(params.pdf),
+          sha256: sha256(sealed),
+        };
+      },
     };
   }
 
@@ -158,21 +185,33 @@ export class SealingService {
 
   /** Writes the use log entry and the audit entry of a signed document inside `trx`. */
   async recordUse(trx: Transaction<DatabaseSchema>, actor: Actor & { departmentId: string }, signed: SignedDocument): Promise<void> {
-    await repo.insertUse(trx, {
-      seal_id: signed.sealId,
-      certificate_serial: signed.certificateSerial,
-      department_id: actor.departmentId,
-      document_sha256: signed.documentSha256,
-      sealed_sha256: signed.sha256,
-      level: signed.level,
-      signed_at: signed.signedAt,
-      request_id: actor.requestId,
-    });
-    await this.audit.append(trx, actor, {
+    await this.audit.appendMany(trx, actor, await this.insertUses(trx, actor, [signed]));
+  }
+
+  /**
+   * Writes the use log entries of signed documents inside `trx` (one statement) and returns
+   * their audit entries, for the caller to append in order with its own: a batch appends a
+   * group's entries in one go.
+   */
+  async insertUses(trx: Transaction<DatabaseSchema>, actor: Actor & { departmentId: string }, signed: readonly SignedDocument[]): Promise<AuditEntryParams[]> {
+    await repo.insertUses(
+      trx,
+      signed.map((s) => ({
+        seal_id: s.sealId,
+        certificate_serial: s.certificateSerial,
+        department_id: actor.departmentId,
+        document_sha256: s.documentSha256,
+        sealed_sha256: s.sha256,
+        level: s.level,
+        signed_at: s.signedAt,
+        request_id: actor.requestId,
+      })),
+    );
+    return signed.map((s) => ({
       action: 'seal.used',
-      target: { type: 'seal', id: signed.sealId },
-      details: { sealCode: signed.sealCode, level: signed.level, documentSha256: signed.documentSha256, sealedSha256: signed.sha256 },
-    });
+      target: { type: 'seal', id: s.sealId },
+      details: { sealCode: s.sealCode, level: s.level, documentSha256: s.documentSha256, sealedSha256: s.sha256 },
+    }));
   }
 
   async appearanceSvg(sealId: string): Promise<string> {

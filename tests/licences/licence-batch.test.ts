@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LicenceBatchService } from '../../src/licences/batch.service.js';
 import { residentIdCheckCharacter } from '../../src/pki/resident-id.js';
@@ -113,7 +114,8 @@ describe('licence batches', () => {
 
   it('resumes after a stop without issuing any row twice, and a repeated submission is the same job', async () => {
     const csv = [header, ...Array.from({ length: 8 }, (_, i) => row(40 + i))].join('\n');
-    const runner = new LicenceBatchService(t.ctx.db, t.ctx.audit, t.ctx.clock, t.ctx.licences, t.ctx.logger);
+    // Groups of two, so that the stop lands between groups well before the end.
+    const runner = new LicenceBatchService(t.ctx.db, t.ctx.audit, t.ctx.clock, t.ctx.licences, t.ctx.logger, { groupSize: 2 });
     const { job } = await runner.submit({ departmentId: issuer.departmentId, keyId: null, requestId: 'test' }, { typeCode, format: 'csv', level: 'B-B', content: Buffer.from(csv), idempotencyKey: 'paper-archive-2019' });
     let seen = 0;
     const stopped = await runner.run(job.id, () => {
@@ -128,12 +130,65 @@ describe('licence batches', () => {
     expect(((await again.json()) as { id: string }).id).toBe(job.id);
     expect((await submit(`${csv}\n${row(99)}`, 'text/csv', 'paper-archive-2019')).status).toBe(409);
 
-    const resumed = new LicenceBatchService(t.ctx.db, t.ctx.audit, t.ctx.clock, t.ctx.licences, t.ctx.logger);
+    const resumed = new LicenceBatchService(t.ctx.db, t.ctx.audit, t.ctx.clock, t.ctx.licences, t.ctx.logger, { groupSize: 2 });
     const done = await resumed.run(job.id);
     expect(done).toMatchObject({ status: 'completed', totalRows: 8, processedRows: 8, succeededRows: 8, failedRows: 0 });
     const licences = await t.ctx.db.selectFrom('licences').select('licence_number').where('batch_job_id', '=', job.id).execute();
     expect(new Set(licences.map((l) => l.licence_number)).size).toBe(8);
     expect(licences).toHaveLength(8);
+  });
+
+  it('a group with a number that is taken is issued row by row: only the repeat fails', async () => {
+    const taken = await submit([header, row(300)].join('\n'));
+    expect(await finished(((await taken.json()) as { id: string }).id)).toMatchObject({ status: 'completed', succeededRows: 1 });
+    // Row 2 repeats row 1's paper number; row 4 is the paper licence digitised by the batch above.
+    const csv = [header, row(301), row(301, { holderName: '王重复' }), row(302), row(300), row(303)].join('\n');
+    const res = await submit(csv);
+    const job = await finished(((await res.json()) as { id: string }).id);
+    expect(job).toMatchObject({ status: 'completed', processedRows: 5, succeededRows: 3, failedRows: 2 });
+    const failed = (await (await t.request(`/api/v1/licence-batches/${job.id}/rows?status=failed`, { token: issuer.token })).json()) as {
+      items: { row: number; errorCode: string }[];
+    };
+    expect(failed.items.map((r) => [r.row, r.errorCode])).toEqual([
+      [2, 'LicenceNumberTaken'],
+      [4, 'LicenceNumberTaken'],
+    ]);
+    const licences = await t.ctx.db.selectFrom('licences').select(['licence_number', 'serial']).where('batch_job_id', '=', job.id as string).execute();
+    expect(licences.map((l) => l.licence_number).sort()).toEqual([row(301), row(302), row(303)].map((r) => r.split(',')[0]!.slice(1, -1)).sort());
+    expect(new Set(licences.map((l) => l.serial)).size).toBe(3);
+  });
+
+  it('stores a group in one transaction per group: every licence complete, numbered per issue year, audit chain intact', async () => {
+    const before = Number((await t.ctx.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const years = ['2017-03-01', '2019-06-01', '2017-05-02', '2018-01-09', '2019-07-01'];
+    const csv = [header, ...years.map((d, i) => row(320 + i, { issueDate: d, validFrom: d })), row(330, { holderId: '14010519850115001X' })].join('\n');
+    const runner = new LicenceBatchService(t.ctx.db, t.ctx.audit, t.ctx.clock, t.ctx.licences, t.ctx.logger, { groupSize: 4 });
+    const { job } = await runner.submit({ departmentId: issuer.departmentId, keyId: null, requestId: 'test' }, { typeCode, format: 'csv', level: 'B-B', content: Buffer.from(csv) });
+    expect(await runner.run(job.id)).toMatchObject({ status: 'completed', succeededRows: 5, failedRows: 1 });
+    const licences = await t.ctx.db
+      .selectFrom('licences')
+      .innerJoin('licence_files', 'licence_files.licence_id', 'licences.id')
+      .select(['licences.id', 'licences.serial', 'licences.issue_date', 'licences.file_sha256', 'licence_files.pdf'])
+      .where('batch_job_id', '=', job.id)
+      .execute();
+    expect(licences).toHaveLength(5);
+    for (const l of licences) {
+      expect(createHash('sha256').update(l.pdf).digest('hex')).toBe(l.file_sha256);
+      // The serial carries the year of the paper licence's issue date.
+      expect(l.serial.slice(6, 10)).toBe(l.issue_date.slice(0, 4));
+    }
+    expect(new Set(licences.map((l) => l.serial)).size).toBe(5);
+    const ids = licences.map((l) => l.id);
+    const holders = await t.ctx.db.selectFrom('licence_holders').select('licence_id').where('licence_id', 'in', ids).execute();
+    const events = await t.ctx.db.selectFrom('licence_events').select('licence_id').where('licence_id', 'in', ids).execute();
+    expect(new Set(holders.map((h) => h.licence_id)).size).toBe(5);
+    expect(events).toHaveLength(5);
+    const uses = await t.ctx.db.selectFrom('seal_uses').select('sealed_sha256').where('sealed_sha256', 'in', licences.map((l) => l.file_sha256)).execute();
+    expect(uses).toHaveLength(5);
+    const after = Number((await t.ctx.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    // Submission, a seal use and an issuance per licence, completion.
+    expect(after - before).toBe(1 + 5 * 2 + 1);
+    expect(await t.ctx.audit.verifyChain()).toMatchObject({ intact: true });
   });
 
   it('a job whose runner died is taken over once its lease lapses', async () => {
