@@ -6,8 +6,9 @@
  * file's XMP packet, so they travel with the file and any XMP reader sees them.
  *
  * Speed matters here (a batch renders 100,000 of these): the font is parsed once per process
- * (pdf/cjk-font.ts) and subset per document, and the QR code is one vector path of
- * `re` operators, one per run of dark modules, not one drawing call per module.
+ * (pdf/cjk-font.ts) and subset per document, streams are compressed by Node's zlib
+ * (pdf/native-deflate.ts), and the QR code is one vector path of `re` operators, one per run
+ * of dark modules, not one drawing call per module.
  */
 import {
   PDFDocument,
@@ -18,6 +19,7 @@ import {
 } from '@cantoo/pdf-lib';
 import QRCode from 'qrcode';
 import { embedCjkFont } from '../pdf/cjk-font.js';
+import { compressWithZlib } from '../pdf/native-deflate.js';
 import type { LicenceData } from './licence-data.js';
 import { LICENCE_PAGE_SIZES, type LicenceLayout, type LicenceType } from './licence-type.js';
 
@@ -67,6 +69,7 @@ export async function renderLicencePdf(params: LicenceRenderParams): Promise<Uin
   const { layout } = type;
   const { width, height } = LICENCE_PAGE_SIZES[layout.page];
   const doc = await PDFDocument.create({ updateMetadata: false });
+  compressWithZlib(doc);
   const font = await embedCjkFont(doc, params.identifier);
   const page = doc.addPage([width, height]);
 
@@ -167,20 +170,21 @@ function drawFrame(page: PDFPage, width: number, height: number): void {
 function drawQr(doc: PDFDocument, page: PDFPage, font: PDFFont, text: string, box: LicenceLayout['qr']): void {
   const qr = QRCode.create([{ data: Buffer.from(text, 'utf8'), mode: 'byte' }], { errorCorrectionLevel: QR_ERROR_CORRECTION, maskPattern: QR_MASK_PATTERN });
   const count = qr.modules.size;
+  const modules = qr.modules.data;
   const module = box.size / (count + 8);
-  const left = box.x + 4 * module;
-  const top = box.y + box.size - 4 * module;
-  const parts: string[] = ['q 0 0 0 rg'];
+  // After `cm` one module is one unit and rows count downwards from the top-left module, so
+  // every number in the path is a small integer: a third of the bytes of page coordinates.
+  const parts: string[] = [`q ${fixed(module)} 0 0 ${fixed(-module)} ${fixed(box.x + 4 * module)} ${fixed(box.y + box.size - 4 * module)} cm 0 0 0 rg`];
   for (let row = 0; row < count; row++) {
     let col = 0;
     while (col < count) {
-      if (!qr.modules.data[row * count + col]) {
+      if (!modules[row * count + col]) {
         col++;
         continue;
       }
       const start = col;
-      while (col < count && qr.modules.data[row * count + col]) col++;
-      parts.push(`${fixed(left + start * module)} ${fixed(top - (row + 1) * module)} ${fixed((col - start) * module)} ${fixed(module)} re`);
+      while (col < count && modules[row * count + col]) col++;
+      parts.push(`${start} ${row} ${col - start} 1 re`);
     }
   }
   parts.push('f Q');
