@@ -57,9 +57,7 @@ export interface BatchRunnerOptions {
 }
 
 /** A row of a group after building: a licence ready to store, or why the row failed. */
-type GroupOutcome =
-  | { rowNumber: number; row: BatchRow; built: BuiltLicence }
-  | { rowNumber: number; row: BatchRow; error: { code: string; message: string; problems: unknown[] | null } };
+type GroupOutcome = { row: BatchRow } & ({ built: BuiltLicence } | { error: { code: string; message: string; problems: unknown[] | null } });
 
 /**
  * Batch digitisation of paper licences. A job is stored with its input in one transaction;
@@ -290,10 +288,9 @@ export class LicenceBatchService {
     const built = await this.licences.buildDigitisedGroup(actor, job.id, good.map((row) => this.paramsOf(job, row)));
     const byRow = new Map(good.map((row, i) => [row.rowNumber, built[i]!]));
     return rows.map((row): GroupOutcome => {
-      if ('error' in row) return { rowNumber: row.rowNumber, row, error: { ...row.error, problems: null } };
+      if ('error' in row) return { row, error: { ...row.error, problems: null } };
       const result = byRow.get(row.rowNumber)!;
-      if (result instanceof AppError) return { rowNumber: row.rowNumber, row, error: errorOf(result) };
-      return { rowNumber: row.rowNumber, row, built: result };
+      return result instanceof AppError ? { row, error: errorOf(result) } : { row, built: result };
     });
   }
 
@@ -310,8 +307,8 @@ export class LicenceBatchService {
         .values(
           outcomes.map((o) =>
             'built' in o
-              ? { job_id: job.id, row_number: o.rowNumber, status: 'issued' as const, licence_id: o.built.row.id, error_code: null, error_message: null, problems: null }
-              : { job_id: job.id, row_number: o.rowNumber, status: 'failed' as const, licence_id: null, error_code: o.error.code, error_message: o.error.message, problems: o.error.problems ? JSON.stringify(o.error.problems) : null },
+              ? { job_id: job.id, row_number: o.row.rowNumber, status: 'issued' as const, licence_id: o.built.row.id, error_code: null, error_message: null, problems: null }
+              : { job_id: job.id, row_number: o.row.rowNumber, status: 'failed' as const, licence_id: null, error_code: o.error.code, error_message: o.error.message, problems: o.error.problems ? JSON.stringify(o.error.problems) : null },
           ),
         )
         .execute();
