@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
-import type { Database, DatabaseSchema } from '../db/schema/database.js';
+import type { Database, DatabaseSchema, Executor } from '../db/schema/database.js';
 import type { LicenceChannel, LicenceRow, LicenceTypePermission } from '../db/schema/licences.table.js';
 import { findDepartment } from '../departments/department.repository.js';
 import { departmentNotFound } from '../departments/department.service.js';
@@ -232,8 +232,9 @@ export class LicenceService {
 
   /**
    * The batch path, second half: stores built licences and the caller's own rows in one
-   * transaction. 'conflict' when a licence number or idempotency key is taken (nothing was
-   * stored): the caller then issues the group's rows one by one, which says which row it is.
+   * transaction. 'conflict' when a licence number or idempotency key is taken, or the right to
+   * issue or the seal was withdrawn while the group was built (nothing was stored): the caller
+   * then issues the group's rows one by one, which says which row it is, or fails each row.
    */
   async storeGroup(
     actor: IssuerActor,
@@ -242,11 +243,12 @@ export class LicenceService {
   ): Promise<'stored' | 'conflict'> {
     try {
       await this.db.transaction().execute(async (trx) => {
+        for (const typeCode of new Set(built.map((b) => b.row.type_code))) await this.assertMayIssue(actor, typeCode, trx);
         await this.producer.store(trx, actor, built);
         await inTransaction(trx);
       });
     } catch (error) {
-      if (isUniqueViolation(error)) return 'conflict';
+      if (isUniqueViolation(error) || error instanceof AppError) return 'conflict';
       throw error;
     }
     for (const b of built) this.publicRecords.delete(b.row.identifier);
@@ -553,6 +555,7 @@ export class LicenceService {
             throw new ConflictError('LicenceAlreadyReissued', `Licence ${supersedes.identifier} has already been re-issued`);
           }
         }
+        await this.assertMayIssue(actor, draft.type.code, trx);
         await this.producer.store(trx, actor, [built]);
         if (supersedes) {
           const at = built.row.issued_at as Date;
@@ -589,10 +592,14 @@ export class LicenceService {
     return { licence: this.toLicence(earlier), replayed: true };
   }
 
-  /** Throws LicenceTypeNotAuthorised unless the department has the issue right to the type. */
-  async assertMayIssue(actor: IssuerActor, typeCode: string): Promise<void> {
+  /**
+   * Throws LicenceTypeNotAuthorised unless the department has the issue right to the type.
+   * Checked before a licence is built and again in the transaction that stores it, so a right
+   * withdrawn meanwhile (a batch group takes a fraction of a second to build) stores nothing.
+   */
+  async assertMayIssue(actor: IssuerActor, typeCode: string, db: Executor = this.db): Promise<void> {
     const type = this.catalogue.require(typeCode);
-    if (!(await repo.hasPermission(this.db, actor.departmentId, type.code, 'issue'))) {
+    if (!(await repo.hasPermission(db, actor.departmentId, type.code, 'issue'))) {
       throw new PermissionDeniedError('LicenceTypeNotAuthorised', `Your department may not issue ${type.name} (${type.code})`, {
         details: { typeCode: type.code },
       });

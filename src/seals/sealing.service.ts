@@ -109,16 +109,8 @@ export class SealingService {
    * checks its seal once per group of licences, not once per licence.
    */
   async signerFor(actor: Actor & { departmentId: string }, sealId: string): Promise<SealSigner> {
-    const found = await repo.findSealForUse(this.db, sealId, actor.departmentId);
-    if (!found) throw sealNotFound(sealId);
+    const found = this.usableForUse(sealId, await repo.findSealForUse(this.db, sealId, actor.departmentId));
     const { seal } = found;
-    this.assertUsable(seal);
-    if (!found.granted) {
-      throw new PermissionDeniedError('SealNotGranted', `Your department may not use seal ${seal.seal_code}`);
-    }
-    if (found.certificateStatus !== 'valid') {
-      throw new ConflictError('SealCertificateNotValid', `The certificate of seal ${seal.seal_code} is ${found.certificateStatus}`);
-    }
     const keys = await this.keysOf(seal);
     const crypto = this.backendOf(seal).crypto;
     const design = designOf(seal);
@@ -194,6 +186,7 @@ export class SealingService {
    * group's entries in one go.
    */
   async insertUses(trx: Transaction<DatabaseSchema>, actor: Actor & { departmentId: string }, signed: readonly SignedDocument[]): Promise<AuditEntryParams[]> {
+    await this.assertStillUsable(trx, actor, signed);
     await repo.insertUses(
       trx,
       signed.map((s) => ({
@@ -216,6 +209,38 @@ export class SealingService {
 
   async appearanceSvg(sealId: string): Promise<string> {
     return sealSvg(designOf(await this.seals.row(sealId)));
+  }
+
+  /** The checks before signing: the seal exists, is usable, granted to the department, its certificate valid. */
+  private usableForUse(sealId: string, found: Awaited<ReturnType<typeof repo.findSealForUse>>): NonNullable<typeof found> {
+    if (!found) throw sealNotFound(sealId);
+    const { seal } = found;
+    this.assertUsable(seal);
+    if (!found.granted) {
+      throw new PermissionDeniedError('SealNotGranted', `Your department may not use seal ${seal.seal_code}`);
+    }
+    if (found.certificateStatus !== 'valid') {
+      throw new ConflictError('SealCertificateNotValid', `The certificate of seal ${seal.seal_code} is ${found.certificateStatus}`);
+    }
+    return found;
+  }
+
+  /**
+   * Makes the checks before signing again inside the transaction that records the use: a seal
+   * suspended, revoked or renewed, or a grant withdrawn, while documents were being signed (a
+   * batch signs a group for a fraction of a second) refuses the store, so nothing is recorded
+   * as sealed after the seal stopped being usable.
+   */
+  private async assertStillUsable(trx: Transaction<DatabaseSchema>, actor: Actor & { departmentId: string }, signed: readonly SignedDocument[]): Promise<void> {
+    const checked = new Set<string>();
+    for (const { sealId, certificateSerial } of signed) {
+      if (checked.has(`${sealId}/${certificateSerial}`)) continue;
+      checked.add(`${sealId}/${certificateSerial}`);
+      const { seal } = this.usableForUse(sealId, await repo.findSealForUse(trx, sealId, actor.departmentId));
+      if (seal.certificate_serial !== certificateSerial) {
+        throw new ConflictError('SealCertificateNotValid', `Seal ${seal.seal_code} was renewed while the document was being sealed`);
+      }
+    }
   }
 
   private assertUsable(seal: SealRow): void {

@@ -191,6 +191,41 @@ describe('licence batches', () => {
     expect(await t.ctx.audit.verifyChain()).toMatchObject({ intact: true });
   });
 
+  it('a group whose issuing right or seal is withdrawn while it is built stores nothing', async () => {
+    const actor = { departmentId: issuer.departmentId, keyId: null, requestId: 'test' };
+    const csv = [header, row(340), row(341)].join('\n');
+    const { job } = await t.ctx.licenceBatches.submit(actor, { typeCode, format: 'csv', level: 'B-B', content: Buffer.from(csv) });
+    const keys = header.split(',').slice(5);
+    const records = [340, 341].map((n) => {
+      const [licenceNumber, issueDate, validFrom, holderName, holderId, ...rest] = row(n).split(',').map((v) => v.slice(1, -1));
+      return { typeCode, licenceNumber: licenceNumber!, issueDate: issueDate!, validFrom: validFrom!, holders: [{ name: holderName!, id: holderId! }], fields: Object.fromEntries(keys.map((k, i) => [k, rest[i]!])) };
+    });
+    const built = await t.ctx.licences.buildDigitisedGroup(actor, job.id, records);
+    expect(built.every((b) => 'signed' in b)).toBe(true);
+    const group = built as Extract<(typeof built)[number], { signed: unknown }>[];
+    const stored = async () => {
+      const licences = await t.ctx.db.selectFrom('licences').select('id').where('batch_job_id', '=', job.id).execute();
+      const uses = await t.ctx.db.selectFrom('seal_uses').select('id').where('sealed_sha256', 'in', group.map((b) => b.signed.sha256)).execute();
+      return [licences.length, uses.length];
+    };
+    const permission = `/api/v1/departments/${issuer.departmentId}/licence-types/${typeCode}/issue`;
+    const sealId = group[0]!.signed.sealId;
+
+    expect((await t.request(permission, { method: 'DELETE', token: t.adminToken })).status).toBe(204);
+    expect(await t.ctx.licences.storeGroup(actor, group, async () => {})).toBe('conflict');
+    expect(await stored()).toEqual([0, 0]);
+
+    await t.request(permission, { method: 'PUT', token: t.adminToken });
+    expect((await t.request(`/api/v1/seals/${sealId}/suspension`, { method: 'POST', token: t.adminToken, json: {} })).status).toBe(200);
+    expect(await t.ctx.licences.storeGroup(actor, group, async () => {})).toBe('conflict');
+    expect(await stored()).toEqual([0, 0]);
+
+    // Once the seal is usable again the same group is stored.
+    expect((await t.request(`/api/v1/seals/${sealId}/resumption`, { method: 'POST', token: t.adminToken, json: {} })).status).toBe(200);
+    expect(await t.ctx.licences.storeGroup(actor, group, async () => {})).toBe('stored');
+    expect(await stored()).toEqual([2, 2]);
+  });
+
   it('a job whose runner died is taken over once its lease lapses', async () => {
     const csv = [header, row(60), row(61)].join('\n');
     const runner = new LicenceBatchService(t.ctx.db, t.ctx.audit, t.ctx.clock, t.ctx.licences, t.ctx.logger);

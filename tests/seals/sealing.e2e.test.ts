@@ -191,6 +191,16 @@ describe.skipIf(skip)('sealing PDFs over the API', () => {
       await sealOk(licenceSeal, sample, 'level=B-B');
     });
 
+    it('records no use of a seal suspended while the document was being signed', async () => {
+      const actor = { departmentId: issuer.departmentId, keyId: null, requestId: 'test' };
+      const signed = await t.ctx.sealing.sign(actor, { sealId: licenceSeal, pdf: sample, level: 'B-B' });
+      await t.request(`/api/v1/seals/${licenceSeal}/suspension`, { method: 'POST', token: t.adminToken, json: {} });
+      const before = await useCount();
+      await expect(t.ctx.db.transaction().execute((trx) => t.ctx.sealing.recordUse(trx, actor, signed))).rejects.toMatchObject({ code: 'SealSuspended' });
+      expect(await useCount()).toBe(before);
+      await t.request(`/api/v1/seals/${licenceSeal}/resumption`, { method: 'POST', token: t.adminToken, json: {} });
+    });
+
     it('refuses a revoked seal, and OCSP says its certificate is revoked', async () => {
       const revoked = await t.request(`/api/v1/seals/${businessSeal}/revocation`, { method: 'POST', token: t.adminToken, json: { reason: 'cessationOfOperation' } });
       const { certificateSerial } = (await revoked.json()) as { certificateSerial: string };
