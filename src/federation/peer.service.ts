@@ -2,10 +2,19 @@ import type { Logger } from 'pino';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
-import type { Database } from '../db/schema/database.js';
+import type { Database, Executor } from '../db/schema/database.js';
 import type { PeersTable } from '../db/schema/federation.table.js';
 import { AppError, ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../errors.js';
-import { MAX_TRUST_LIST_BYTES, normaliseFingerprint, TrustListError, type TrustListPayload, verifyTrustList } from './trust-list.js';
+import {
+  assertNotRolledBack,
+  MAX_TRUST_LIST_BYTES,
+  normaliseFingerprint,
+  type SeenTrustList,
+  TrustListError,
+  type TrustListPayload,
+  trustListPayloadSha256,
+  verifyTrustList,
+} from './trust-list.js';
 
 export interface Peer {
   regionId: string;
@@ -33,7 +42,8 @@ const FETCH_TIMEOUT_MS = 5_000;
  * The regions this one recognises. Each is registered by an administrator with the address of
  * its trust list and the pinned SHA-256 of the certificate that signs it; the list is fetched,
  * verified and kept, refreshed on a schedule, and refused when it is forged, rolled back (a lower
- * sequence) or past its next update. A peer whose list cannot be refreshed in time is 'stale'
+ * sequence, also after the peer was removed and registered again), re-uses a sequence for other
+ * content, or is past its next update. A peer whose list cannot be refreshed in time is 'stale'
  * and is not trusted until a good list arrives. Every change is audited.
  */
 export class PeerService {
@@ -68,6 +78,8 @@ export class PeerService {
     if (region.id === this.ownRegionId) throw new ConflictError('PeerIsSelf', 'That is this region’s own trust list');
     const existing = await this.db.selectFrom('peers').select('region_id').where('region_id', '=', region.id).executeTakeFirst();
     if (existing) throw new ConflictError('PeerExists', `Region ${region.id} is already registered`);
+    const seen = await this.seen(this.db, region.id, pin);
+    if (seen) refusing(() => assertNotRolledBack(jws, verified.payload, seen));
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('peers')
@@ -87,6 +99,7 @@ export class PeerService {
           updated_at: now,
         })
         .execute();
+      await this.remember(trx, region.id, pin, verified.payload.sequence, jws, now);
       await this.audit.append(trx, actor, {
         action: 'peer.registered',
         target: { type: 'peer', id: region.id },
@@ -135,7 +148,7 @@ export class PeerService {
     let accepted: { jws: string; payload: TrustListPayload } | null = null;
     try {
       const jws = await this.fetchList(row.url);
-      const verified = this.verify(jws, row.pinned_fingerprint, now, row.sequence);
+      const verified = this.verify(jws, row.pinned_fingerprint, now, { sequence: row.sequence, payloadSha256: trustListPayloadSha256(row.jws) });
       if (verified.payload.region.id !== row.region_id) throw new TrustListError('TrustListMalformed', `the list now names region ${verified.payload.region.id}`);
       accepted = { jws, payload: verified.payload };
     } catch (caught) {
@@ -158,6 +171,7 @@ export class PeerService {
         })
         .where('region_id', '=', regionId)
         .execute();
+      if (accepted) await this.remember(trx, regionId, row.pinned_fingerprint, accepted.payload.sequence, accepted.jws, now);
       // Audit what changes trust: a new list, a refusal, a change of status; not every quiet refresh.
       if ((accepted && accepted.payload.sequence !== row.sequence) || error || status !== row.status) {
         await this.audit.append(trx, actor, {
@@ -206,13 +220,28 @@ export class PeerService {
     for (const listener of this.listeners) listener();
   }
 
-  private verify(jws: string, pin: string, now: Date, minSequence?: number) {
-    try {
-      return verifyTrustList(jws, { pinnedFingerprint: pin, now, ...(minSequence !== undefined ? { minSequence } : {}) });
-    } catch (error) {
-      if (error instanceof TrustListError) throw new InvalidInputError(error.code, error.message, { cause: error });
-      throw error;
-    }
+  private verify(jws: string, pin: string, now: Date, seen?: SeenTrustList) {
+    return refusing(() => verifyTrustList(jws, { pinnedFingerprint: pin, now, ...(seen ? { seen } : {}) }));
+  }
+
+  /** The newest list accepted from this signer of the region, even if the peer was removed since. */
+  private async seen(db: Executor, regionId: string, pin: string): Promise<SeenTrustList | undefined> {
+    const row = await db
+      .selectFrom('peer_lists_seen')
+      .select(['sequence', 'payload_sha256'])
+      .where('region_id', '=', regionId)
+      .where('pinned_fingerprint', '=', pin)
+      .executeTakeFirst();
+    return row && { sequence: row.sequence, payloadSha256: row.payload_sha256 };
+  }
+
+  private async remember(trx: Executor, regionId: string, pin: string, sequence: number, jws: string, at: Date): Promise<void> {
+    const seen = { sequence, payload_sha256: trustListPayloadSha256(jws), updated_at: at };
+    await trx
+      .insertInto('peer_lists_seen')
+      .values({ region_id: regionId, pinned_fingerprint: pin, ...seen })
+      .onConflict((oc) => oc.columns(['region_id', 'pinned_fingerprint']).doUpdateSet(seen))
+      .execute();
   }
 
   private async fetchList(url: string): Promise<string> {
@@ -239,6 +268,16 @@ export class PeerService {
       chunks.push(value);
     }
     return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+/** Runs a trust-list check, answering a refusal as a 400 with the same code. */
+function refusing<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof TrustListError) throw new InvalidInputError(error.code, error.message, { cause: error });
+    throw error;
   }
 }
 

@@ -57,6 +57,7 @@ export class TrustListError extends Error {
       | 'TrustListPinMismatch'
       | 'TrustListSignerNotAnchored'
       | 'TrustListRollback'
+      | 'TrustListSequenceReused'
       | 'TrustListExpired',
     message: string,
   ) {
@@ -83,6 +84,17 @@ export function normaliseFingerprint(text: string): string {
   return (text.includes('=') ? text.slice(text.lastIndexOf('=') + 1) : text).toLowerCase().replace(/[^0-9a-f]/g, '');
 }
 
+/** The last list accepted from a signer: its sequence and the SHA-256 of its payload. */
+export interface SeenTrustList {
+  sequence: number;
+  payloadSha256: string;
+}
+
+/** SHA-256 (hex) of a JWS's payload part: the same list signed twice has the same digest. */
+export function trustListPayloadSha256(jws: string): string {
+  return createHash('sha256').update(jws.trim().split('.')[1] ?? '').digest('hex');
+}
+
 export function fingerprintOf(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
 }
@@ -90,11 +102,13 @@ export function fingerprintOf(der: Uint8Array): string {
 /**
  * Verifies a trust list: size, shape, algorithm, the signature with the `x5c` certificate,
  * that certificate's SHA-256 against the pin, that it chains to one of the list's own trust
- * anchors, not past `nextUpdate`, and a sequence not below `minSequence`.
+ * anchors, not past `nextUpdate`, and, against the last list accepted from the same signer
+ * (`seen`), not rolled back (a lower sequence) and not equivocating (the same sequence with
+ * other content: a publisher issues a new sequence for every new list).
  */
 export function verifyTrustList(
   jws: string,
-  options: { pinnedFingerprint: string; now: Date; minSequence?: number },
+  options: { pinnedFingerprint: string; now: Date; seen?: SeenTrustList },
 ): VerifiedTrustList {
   if (jws.length > MAX_TRUST_LIST_BYTES) throw new TrustListError('TrustListTooLarge', `the list is larger than ${MAX_TRUST_LIST_BYTES} bytes`);
   const parts = jws.trim().split('.');
@@ -128,13 +142,25 @@ export function verifyTrustList(
   if (Date.parse(signer.validFrom) > options.now.getTime() || Date.parse(signer.validTo) < options.now.getTime()) {
     throw new TrustListError('TrustListSignerNotAnchored', `the signing certificate is valid from ${signer.validFrom} to ${signer.validTo}, not now`);
   }
-  if (options.minSequence !== undefined && payload.sequence < options.minSequence) {
-    throw new TrustListError('TrustListRollback', `sequence ${payload.sequence} is below the ${options.minSequence} already seen`);
-  }
+  if (options.seen) assertNotRolledBack(jws, payload, options.seen);
   if (Date.parse(payload.nextUpdate) < options.now.getTime()) {
     throw new TrustListError('TrustListExpired', `the list's next update was due at ${payload.nextUpdate}`);
   }
   return { payload, signerFingerprint, signerCertificate: signerDer };
+}
+
+/**
+ * Refuses a list older than the one already accepted from its signer (TrustListRollback) or one
+ * with the same sequence and other content (TrustListSequenceReused): a publisher gives every
+ * new list a new sequence, so two lists under one number mean someone is showing two stories.
+ */
+export function assertNotRolledBack(jws: string, payload: TrustListPayload, seen: SeenTrustList): void {
+  if (payload.sequence < seen.sequence) {
+    throw new TrustListError('TrustListRollback', `sequence ${payload.sequence} is below the ${seen.sequence} already seen`);
+  }
+  if (payload.sequence === seen.sequence && trustListPayloadSha256(jws) !== seen.payloadSha256) {
+    throw new TrustListError('TrustListSequenceReused', `sequence ${payload.sequence} was already seen with other content`);
+  }
 }
 
 function chainsToAnchor(signer: X509Certificate, extra: Buffer[], payload: TrustListPayload): boolean {

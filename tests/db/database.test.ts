@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '../../src/db/database.js';
+import { migrationProvider } from '../../src/db/migrations/index.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 describe('embedded database folder', () => {
@@ -57,7 +59,23 @@ describe('migrations', () => {
       '20261123T170000-department-client-certificates',
       '20261124T090000-licences',
       '20261124T100000-federation',
+      '20261203T090000-peer-lists-seen',
     ]);
+  });
+
+  it('carry the list of each peer already registered into peer_lists_seen', async () => {
+    const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+    expect((await migrator.migrateTo('20261124T100000-federation')).error).toBeUndefined();
+    const at = new Date('2026-11-30T08:00:00Z');
+    await sql`insert into peers (region_id, name, url, pinned_fingerprint, status, sequence, jws, next_update, fetched_at, last_attempt_at, created_at, updated_at)
+      values ('410000', '河南省', 'https://henan.example/trust-list', ${'ab'.repeat(32)}, 'active', 7, 'aGVhZGVy.cGF5bG9hZA.c2ln', ${at}, ${at}, ${at}, ${at}, ${at})`.execute(database.db);
+    await migrateToLatest(database.db);
+    const seen = await database.db.selectFrom('peer_lists_seen').selectAll().execute();
+    expect(seen).toEqual([
+      { region_id: '410000', pinned_fingerprint: 'ab'.repeat(32), sequence: 7, payload_sha256: createHash('sha256').update('cGF5bG9hZA').digest('hex'), updated_at: at },
+    ]);
+    await database.db.deleteFrom('peer_lists_seen').execute();
+    await database.db.deleteFrom('peers').execute();
   });
 
   it('enforce the department rules in the schema too', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import type { TrustListPayload } from '../../src/federation/trust-list.js';
+import { jwsAlgorithmFor, signJws } from '../../src/federation/jws.js';
+import { type TrustListPayload, trustListSigningInput } from '../../src/federation/trust-list.js';
 import { x509 } from '../../src/pki/x509.js';
 import { testCreditCode } from '../support/credit-codes.js';
 import {
@@ -97,6 +98,15 @@ describe(`two regions recognising each other over HTTP (${testEngine})`, () => {
   const bRotates = async () => {
     clockB.advance(1000); // token keys are ordered by creation time: no two at the same instant
     await b.t.ctx.licenceTokens.rotate(ACTOR);
+  };
+  /** B's list at n + 1, kept by the rollback test for the re-registration test. */
+  let olderListOfB: string | undefined;
+  /** A list signed with B's own trust-list key, whatever it says. */
+  const signedByB = (payload: TrustListPayload) => {
+    const { hierarchy } = b.t.ctx;
+    const signer = hierarchy.trustListSigner;
+    const chain = [signer.der, ...signer.issuer.chain.filter((c) => c !== hierarchy.root.certificate).map((c) => new Uint8Array(c.rawData))];
+    return signJws(signer, trustListSigningInput(payload, jwsAlgorithmFor(signer.algorithm), chain));
   };
   const storedSequenceInA = async () => (await a.t.ctx.peers.trusted()).find((p) => p.regionId === HENAN.regionId)?.payload.sequence;
 
@@ -378,6 +388,7 @@ describe(`two regions recognising each other over HTTP (${testEngine})`, () => {
 
     it('refuses a rolled-back list: after accepting n+2, B’s genuine list n+1 is refused with TrustListRollback, audited', async () => {
       const older = (await listOfB()).jws; // n + 1
+      olderListOfB = older;
       await bRotates();
       const newer = await listOfB();
       expect(newer.sequence).toBe(n + 2);
@@ -393,6 +404,35 @@ describe(`two regions recognising each other over HTTP (${testEngine})`, () => {
       expect(await auditLog(a, 'peer.list-refused', before)).toEqual([
         expect.objectContaining({ outcome: 'rejected', targetId: '410000', details: expect.objectContaining({ code: 'TrustListRollback', sequence: n + 2, status: 'active' }) }),
       ]);
+    });
+
+    it('refuses a second list under the sequence it holds, signed by B’s own key with other content: TrustListSequenceReused, audited', async () => {
+      const held = splitJws((await listOfB()).jws).payload as unknown as TrustListPayload;
+      expect(held.sequence).toBe(n + 2);
+      // What a compromised or broken publisher would do: show A a different list under the same number.
+      stub.serve(await signedByB({ ...held, trustAnchors: [...held.trustAnchors, Buffer.from(a.t.ctx.hierarchy.root.der).toString('base64')] }));
+      const before = await auditHead(a);
+      const peer = await refresh(a, '410000');
+      expect(peer).toMatchObject({ status: 'active', sequence: n + 2 });
+      expect(peer.lastError).toContain('TrustListSequenceReused');
+      expect((await a.t.ctx.peers.trusted())[0]!.payload.trustAnchors).toEqual(held.trustAnchors);
+      expect(await auditLog(a, 'peer.list-refused', before)).toEqual([
+        expect.objectContaining({ outcome: 'rejected', details: expect.objectContaining({ code: 'TrustListSequenceReused', sequence: n + 2 }) }),
+      ]);
+    });
+
+    it('remembers the newest list after B is removed: registering B again with an older list is refused, with the held one it is not', async () => {
+      expect((await a.fetch('/api/v1/peers/410000', { method: 'DELETE', token: admin(a) })).status).toBe(204);
+      stub.serve(olderListOfB!);
+      const refused = await register(a, stub.url, b.signerFingerprint);
+      expect(refused.status).toBe(400);
+      expect((await problem(refused)).code).toBe('TrustListRollback');
+      expect(await listPeers(a)).toEqual([]);
+
+      stub.serve((await listOfB()).jws);
+      const registered = await register(a, stub.url, b.signerFingerprint);
+      expect(registered.status).toBe(201);
+      expect(((await registered.json()) as PeerJson)).toMatchObject({ sequence: n + 2, status: 'active' });
     });
 
     it('reports B stale once A’s clock is past the stored list’s next update, before any refresh, and stops trusting it', async () => {

@@ -10,6 +10,8 @@ import {
   TRUST_LIST_FORMAT,
   type TrustListError,
   type TrustListPayload,
+  type SeenTrustList,
+  trustListPayloadSha256,
   trustListSigningInput,
   verifyTrustList,
 } from '../../src/federation/trust-list.js';
@@ -117,12 +119,13 @@ describe('verifyTrustList, on a list published by a live instance', () => {
     expect(verifyTrustList(jws, { pinnedFingerprint: colons, now: now() }).signerFingerprint).toBe(pin);
   });
 
-  it('accepts a sequence equal to the one already seen, and a list at the very instant of its next update', () => {
-    expect(verifyTrustList(jws, { pinnedFingerprint: pin, now: now(), minSequence: payload.sequence }).payload.sequence).toBe(payload.sequence);
+  it('accepts the list already seen (same sequence, same content), and a list at the very instant of its next update', () => {
+    const seen = { sequence: payload.sequence, payloadSha256: trustListPayloadSha256(jws) };
+    expect(verifyTrustList(jws, { pinnedFingerprint: pin, now: now(), seen }).payload.sequence).toBe(payload.sequence);
     expect(() => verifyTrustList(jws, { pinnedFingerprint: pin, now: new Date(payload.nextUpdate) })).not.toThrow();
   });
 
-  type Case = [name: string, code: string, build: () => string | Promise<string>, options?: { pin?: () => string; now?: () => Date; minSequence?: () => number }];
+  type Case = [name: string, code: string, build: () => string | Promise<string>, options?: { pin?: () => string; now?: () => Date; seen?: () => SeenTrustList }];
   const cases: Case[] = [
     ['a tampered payload (sequence raised, signature kept)', 'TrustListBadSignature', () => joinJws(header, { ...payload, sequence: payload.sequence + 100 }, signature)],
     ['a tampered payload (an extra trust anchor)', 'TrustListBadSignature', () => joinJws(header, { ...payload, trustAnchors: [...payload.trustAnchors, Buffer.from(forger.der).toString('base64')] }, signature)],
@@ -160,7 +163,8 @@ describe('verifyTrustList, on a list published by a live instance', () => {
     ['the JSON serialisation', 'TrustListMalformed', () => JSON.stringify({ protected: jws.split('.')[0], payload: jws.split('.')[1], signature })],
     ['more than 1 MB', 'TrustListTooLarge', () => `${jws}${'A'.repeat(MAX_TRUST_LIST_BYTES)}`],
     ['more than 1 MB of anything', 'TrustListTooLarge', () => '{'.repeat(MAX_TRUST_LIST_BYTES + 1)],
-    ['a sequence below the one already seen', 'TrustListRollback', () => jws, { minSequence: () => payload.sequence + 1 }],
+    ['a sequence below the one already seen', 'TrustListRollback', () => jws, { seen: () => ({ sequence: payload.sequence + 1, payloadSha256: trustListPayloadSha256(jws) }) }],
+    ['the sequence already seen with other content', 'TrustListSequenceReused', () => jws, { seen: () => ({ sequence: payload.sequence, payloadSha256: '00'.repeat(32) }) }],
     ['a list past its next update', 'TrustListExpired', () => jws, { now: () => new Date(Date.parse(payload.nextUpdate) + 1000) }],
     ['a list signed by a pinned certificate that does not chain to the list’s own anchors', 'TrustListSignerNotAnchored', () => forger.sign(payload), { pin: () => forger.fingerprint }],
   ];
@@ -172,7 +176,7 @@ describe('verifyTrustList, on a list published by a live instance', () => {
         verifyTrustList(candidate, {
           pinnedFingerprint: options.pin?.() ?? pin,
           now: options.now?.() ?? now(),
-          ...(options.minSequence ? { minSequence: options.minSequence() } : {}),
+          ...(options.seen ? { seen: options.seen() } : {}),
         }),
       ),
     ).toBe(code);
@@ -199,7 +203,7 @@ describe('verifyTrustList, on a list published by a live instance', () => {
 
   it('refuses a rolled-back list before an expired one: both facts are about the same stale copy, rollback is the attack', () => {
     const code = refusal(() =>
-      verifyTrustList(jws, { pinnedFingerprint: pin, now: new Date(Date.parse(payload.nextUpdate) + HOUR), minSequence: payload.sequence + 1 }),
+      verifyTrustList(jws, { pinnedFingerprint: pin, now: new Date(Date.parse(payload.nextUpdate) + HOUR), seen: { sequence: payload.sequence + 1, payloadSha256: '00'.repeat(32) } }),
     );
     expect(code).toBe('TrustListRollback');
   });
@@ -280,8 +284,9 @@ describe('the published sequence', () => {
     for (const old of oldKids) expect(kids).toContain(old);
     // The newer list is what a peer that saw the older one accepts; the older one is now a rollback.
     const pin = t.ctx.trustList.signerFingerprint;
-    expect(verifyTrustList(after.jws, { pinnedFingerprint: pin, now: clock.now(), minSequence: before.sequence }).payload.sequence).toBe(after.sequence);
-    expect(refusal(() => verifyTrustList(before.jws, { pinnedFingerprint: pin, now: clock.now(), minSequence: after.sequence }))).toBe('TrustListRollback');
+    const seen = (list: { sequence: number; jws: string }) => ({ sequence: list.sequence, payloadSha256: trustListPayloadSha256(list.jws) });
+    expect(verifyTrustList(after.jws, { pinnedFingerprint: pin, now: clock.now(), seen: seen(before) }).payload.sequence).toBe(after.sequence);
+    expect(refusal(() => verifyTrustList(before.jws, { pinnedFingerprint: pin, now: clock.now(), seen: seen(after) }))).toBe('TrustListRollback');
   });
 
   it('does not grow again when asked repeatedly after the change', async () => {

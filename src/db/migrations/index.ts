@@ -5,6 +5,7 @@ import * as seals from './20261123T160000-seals.js';
 import * as departmentClientCertificates from './20261123T170000-department-client-certificates.js';
 import * as licences from './20261124T090000-licences.js';
 import * as federation from './20261124T100000-federation.js';
+import * as peerListsSeen from './20261203T090000-peer-lists-seen.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (not read from disk) so that the
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '20261123T170000-department-client-certificates': departmentClientCertificates,
   '20261124T090000-licences': licences,
   '20261124T100000-federation': federation,
+  '20261203T090000-peer-lists-seen': peerListsSeen,
 };
 
 export const migrationProvider: MigrationProvider = {

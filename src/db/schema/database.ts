@@ -7,6 +7,7 @@ import type { SealCertificatesTable, SealGrantsTable, SealsTable, SealUsesTable 
 import type { DepartmentsTable } from './departments.table.js';
 import type {
   HolderConsentsTable,
+  PeerListsSeenTable,
   PeersTable,
   ShareLinksTable,
   SharingAgreementsTable,
@@ -51,6 +52,7 @@ export interface DatabaseSchema {
   licence_scans: LicenceScansTable;
   trust_list_publications: TrustListPublicationsTable;
   peers: PeersTable;
+  peer_lists_seen: PeerListsSeenTable;
   sharing_agreements: SharingAgreementsTable;
   holder_consents: HolderConsentsTable;
   share_links: ShareLinksTable;

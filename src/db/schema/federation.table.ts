@@ -30,6 +30,16 @@ export interface PeersTable {
   updated_at: Date;
 }
 
+/** The newest list accepted from a peer region's signer, kept after the peer is removed. */
+export interface PeerListsSeenTable {
+  region_id: string;
+  pinned_fingerprint: string;
+  sequence: number;
+  /** SHA-256 (hex) of the list's JWS payload part. */
+  payload_sha256: string;
+  updated_at: Date;
+}
+
 export interface SharingAgreementsTable {
   peer_region_id: string;
   /** A department of the peer region by credit code, or '*' for all of them. */
