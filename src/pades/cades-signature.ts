@@ -8,10 +8,9 @@
  * 20 µs and the ECDSA signature itself 60 µs. In a service that seals at hundreds per second
  * that is the difference between the CMS being the bottleneck and being noise.
  */
-import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
-import { InvalidInputError } from '../errors.js';
-import { type Bytes, integerFromOctets, octetString, oid, sequence, setOf, smallInteger, tlv, TAG } from '../pki/der.js';
-import type { PadesSigner, SignerProfile } from './signer-profile.js';
+import { createHash } from 'node:crypto';
+import { type Bytes, octetString, oid, sequence, setOf, smallInteger, tlv, TAG } from '../pki/der.js';
+import type { SignerProfile } from '../pki/signer-profile.js';
 
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const ID_DATA = '1.2.840.113549.1.7.1';
@@ -27,48 +26,6 @@ const ID_AA_SIGNATURE_TIME_STAMP_TOKEN = '1.2.840.113549.1.9.16.2.14';
 export function signedAttributes(profile: SignerProfile, messageDigest: Uint8Array): Bytes {
   const messageDigestAttribute = sequence(oid(ID_MESSAGE_DIGEST), tlv(TAG.set, octetString(messageDigest)));
   return setOf(profile.contentTypeAttributeDer, messageDigestAttribute, profile.signingCertificateV2AttributeDer);
-}
-
-/** Signatures by key objects already checked against a certificate (hex SHA-256) in this process. */
-const checkedKeys = new WeakMap<CryptoKey, Set<string>>();
-
-/**
- * Signs the DER SignedAttributes with the signer's own provider and returns the CMS
- * signature value: a DER `ECDSA-Sig-Value` (RFC 5753 §7.2; WebCrypto returns r‖s) or the
- * RSASSA-PKCS1-v1_5 octets. The key is never exported.
- *
- * The first signature made by a key object is verified against the certificate's public key
- * (node:crypto), so a key that belongs to another certificate fails here once instead of
- * producing seals nobody can verify.
- *
- * @throws InvalidInputError `SignerKeyMismatch`
- */
-export async function signAttributes(signer: PadesSigner, profile: SignerProfile, attributes: Bytes): Promise<Uint8Array> {
-  const raw = new Uint8Array(await signer.crypto.subtle.sign(profile.signParams, signer.privateKey, attributes));
-  const signature = profile.ecdsaCoordinateLength ? ecdsaSigValue(raw, profile.ecdsaCoordinateLength) : raw;
-  let checked = checkedKeys.get(signer.privateKey);
-  if (!checked?.has(profile.certificateHash)) {
-    const publicKey = createPublicKey({ key: Buffer.from(profile.certificate.subjectPublicKeyInfo), format: 'der', type: 'spki' });
-    if (!verifySignature(profile.digest.replace('-', '').toLowerCase(), attributes, publicKey, signature)) {
-      throw new InvalidInputError('SignerKeyMismatch', 'the private key does not belong to the signer certificate');
-    }
-    if (!checked) checkedKeys.set(signer.privateKey, (checked = new Set()));
-    checked.add(profile.certificateHash);
-  }
-  return signature;
-}
-
-/** r‖s (IEEE P1363) to `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`. */
-function ecdsaSigValue(raw: Uint8Array, coordinateLength: number): Uint8Array {
-  if (raw.length !== 2 * coordinateLength) throw new Error(`an ECDSA signature of ${raw.length} octets, expected ${2 * coordinateLength}`);
-  return sequence(positiveInteger(raw.subarray(0, coordinateLength)), positiveInteger(raw.subarray(coordinateLength)));
-}
-
-function positiveInteger(magnitude: Uint8Array): Uint8Array {
-  let start = 0;
-  while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
-  const trimmed = magnitude.subarray(start);
-  return integerFromOctets(trimmed[0]! & 0x80 ? Uint8Array.of(0, ...trimmed) : trimmed);
 }
 
 /** SHA-256 of the signature value: the message imprint of the signature-time-stamp (ETSI EN 319 122-1 §5.3, RFC 3161 Appendix A). */

@@ -15,9 +15,10 @@
  * keys and the time-stamp and revocation services come in as arguments.
  */
 import { InvalidInputError } from '../errors.js';
+import { isSelfIssued, readCertificate } from '../pki/certificate-fields.js';
+import { type CmsSigner, NODE_DIGEST, signAttributes, signerProfile, type SignerProfile } from '../pki/signer-profile.js';
 import { addAppearance, appearanceSource, type AppearanceSource } from './appearance.js';
-import { maxSignedDataLength, signatureTimeStampImprint, signAttributes, signedAttributes, signedDataContentInfo } from './cades-signature.js';
-import { isSelfIssued, readCertificate } from './certificate-fields.js';
+import { maxSignedDataLength, signatureTimeStampImprint, signedAttributes, signedDataContentInfo } from './cades-signature.js';
 import { docMdpPermission, docMdpReference, setDocMdpSignature, type DocMdpPermission } from './doc-mdp.js';
 import { appendDss } from './dss.js';
 import { readFormFields, type FormFields } from './form-fields.js';
@@ -34,10 +35,10 @@ import {
   type PlacedSignature,
   type SignatureDictionaryParams,
 } from './signature-placeholder.js';
-import { NODE_DIGEST, signerProfile, type PadesSigner, type SignerProfile } from './signer-profile.js';
 import { checkTimeStampToken } from './timestamp-token.js';
 
-export type { PadesSigner } from './signer-profile.js';
+/** The signer of a seal: a CMS signer. */
+export type PadesSigner = CmsSigner;
 export { timeStampTokenFromResponse } from './timestamp-token.js';
 
 /** ETSI EN 319 142-1 §6.3 baseline levels. */

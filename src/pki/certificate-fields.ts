@@ -2,7 +2,7 @@
  * The few fields of an X.509 certificate (RFC 5280 §4.1) that signing needs, read straight
  * from the DER so that they are written back byte for byte (issuer Name, serial INTEGER).
  */
-import { childrenOf, DerError, oidString, readTlv, TAG, whole } from '../pki/der.js';
+import { childrenOf, DerError, oidString, readTlv, TAG, whole } from './der.js';
 
 export const OID = {
   ecPublicKey: '1.2.840.10045.2.1',

@@ -1,16 +1,17 @@
 /**
- * Everything about a signer that does not change from one seal to the next, computed once
- * and cached: the parsed certificate, the algorithm identifiers, the signing-certificate-v2
- * attribute and the certificate set, all as ready DER. Per seal only the messageDigest, the
- * signature and (for B-T) the time-stamp token are new.
+ * A CMS signer (RFC 5652) written by hand: everything about it that does not change from one
+ * signature to the next, computed once and cached (the parsed certificate, the algorithm
+ * identifiers, the signing-certificate-v2 attribute and the certificate set, all as ready
+ * DER), and the signature over the signed attributes. Used for the CAdES signature in a PAdES
+ * seal and for time-stamp tokens; per signature only the messageDigest and the signature are new.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { InvalidInputError } from '../errors.js';
 import { type CertificateFields, isSelfIssued, OID, readCertificate } from './certificate-fields.js';
-import { DER_NULL, explicit, oid, octetString, sequence, tlv, TAG } from '../pki/der.js';
+import { type Bytes, DER_NULL, explicit, integerFromOctets, oid, octetString, sequence, tlv, TAG } from './der.js';
 
-/** The signer of a PAdES signature: its certificate, the chain above it and a private key in any WebCrypto provider. */
-export interface PadesSigner {
+/** The signer of a CMS signature: its certificate, the chain above it and a private key in any WebCrypto provider. */
+export interface CmsSigner {
   /** The signer's DER X.509 certificate. */
   certificate: Uint8Array;
   /** DER certificates above it, issuer first, up to and including the root. */
@@ -90,7 +91,7 @@ const profiles = new Map<string, SignerProfile>();
  *   `UnsupportedSignerKey` for keys other than ECDSA P-256/P-384 and RSASSA-PKCS1-v1_5 with
  *   SHA-256/384/512, or a key whose type does not match the certificate's public key.
  */
-export function signerProfile(signer: PadesSigner): SignerProfile {
+export function signerProfile(signer: CmsSigner): SignerProfile {
   const algorithm = signer.privateKey.algorithm as KeyAlgorithm & Partial<EcKeyAlgorithm & RsaHashedKeyAlgorithm>;
   const hash = createHash('sha256');
   for (const der of [signer.certificate, ...signer.chain]) hash.update(`${der.length}:`).update(der);
@@ -104,7 +105,7 @@ export function signerProfile(signer: PadesSigner): SignerProfile {
   return profile;
 }
 
-function buildProfile(signer: PadesSigner, algorithm: KeyAlgorithm & Partial<EcKeyAlgorithm & RsaHashedKeyAlgorithm>): SignerProfile {
+function buildProfile(signer: CmsSigner, algorithm: KeyAlgorithm & Partial<EcKeyAlgorithm & RsaHashedKeyAlgorithm>): SignerProfile {
   const certificate = parse(signer.certificate, 'signer');
   const chain = signer.chain.map((der, i) => parse(der, `chain[${i}]`));
   const { digest, signParams, ecdsaCoordinateLength, maxSignatureLength, signatureOid } = keyAlgorithm(algorithm, certificate);
@@ -191,4 +192,46 @@ function keyAlgorithm(algorithm: KeyAlgorithm & Partial<EcKeyAlgorithm & RsaHash
 
 function unsupported(message: string): never {
   throw new InvalidInputError('UnsupportedSignerKey', message);
+}
+
+/** Signatures by key objects already checked against a certificate (hex SHA-256) in this process. */
+const checkedKeys = new WeakMap<CryptoKey, Set<string>>();
+
+/**
+ * Signs the DER SignedAttributes with the signer's own provider and returns the CMS
+ * signature value: a DER `ECDSA-Sig-Value` (RFC 5753 §7.2; WebCrypto returns r‖s) or the
+ * RSASSA-PKCS1-v1_5 octets. The key is never exported.
+ *
+ * The first signature made by a key object is verified against the certificate's public key
+ * (node:crypto), so a key that belongs to another certificate fails here once instead of
+ * producing signatures nobody can verify.
+ *
+ * @throws InvalidInputError `SignerKeyMismatch`
+ */
+export async function signAttributes(signer: CmsSigner, profile: SignerProfile, attributes: Bytes): Promise<Uint8Array> {
+  const raw = new Uint8Array(await signer.crypto.subtle.sign(profile.signParams, signer.privateKey, attributes));
+  const signature = profile.ecdsaCoordinateLength ? ecdsaSigValue(raw, profile.ecdsaCoordinateLength) : raw;
+  let checked = checkedKeys.get(signer.privateKey);
+  if (!checked?.has(profile.certificateHash)) {
+    const publicKey = createPublicKey({ key: Buffer.from(profile.certificate.subjectPublicKeyInfo), format: 'der', type: 'spki' });
+    if (!verifySignature(profile.digest.replace('-', '').toLowerCase(), attributes, publicKey, signature)) {
+      throw new InvalidInputError('SignerKeyMismatch', 'the private key does not belong to the signer certificate');
+    }
+    if (!checked) checkedKeys.set(signer.privateKey, (checked = new Set()));
+    checked.add(profile.certificateHash);
+  }
+  return signature;
+}
+
+/** r‖s (IEEE P1363) to `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`. */
+function ecdsaSigValue(raw: Uint8Array, coordinateLength: number): Uint8Array {
+  if (raw.length !== 2 * coordinateLength) throw new Error(`an ECDSA signature of ${raw.length} octets, expected ${2 * coordinateLength}`);
+  return sequence(positiveInteger(raw.subarray(0, coordinateLength)), positiveInteger(raw.subarray(coordinateLength)));
+}
+
+function positiveInteger(magnitude: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
+  const trimmed = magnitude.subarray(start);
+  return integerFromOctets(trimmed[0]! & 0x80 ? Uint8Array.of(0, ...trimmed) : trimmed);
 }
