@@ -64,6 +64,28 @@ export function smallInteger(value: number): Bytes {
   return Uint8Array.of(TAG.integer, 1, value);
 }
 
+/** A non-negative INTEGER of any safe size, minimal (X.690 §8.3.2), with a 0x00 octet where the top bit is set. */
+export function nonNegativeInteger(value: number): Bytes {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${value} is not a non-negative integer`);
+  const octets: number[] = [];
+  for (let rest = value; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
+  if (octets.length === 0 || octets[0]! & 0x80) octets.unshift(0);
+  return tlv(TAG.integer, Uint8Array.from(octets));
+}
+
+/**
+ * GeneralizedTime in UTC (X.690 §11.7): YYYYMMDDHHMMSS[.fff]Z. With `fraction` the
+ * milliseconds are written without trailing zeros (and no point when they are zero), as DER
+ * requires; without, the time is truncated to whole seconds.
+ */
+export function generalizedTime(date: Date, what: string, options: { fraction?: boolean } = {}): Bytes {
+  if (Number.isNaN(date.getTime())) throw new RangeError(`${what} is not a valid date`);
+  const iso = date.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ for years 0000 to 9999
+  if (!/^\d{4}-/.test(iso)) throw new RangeError(`${what} is outside the years 0000 to 9999`);
+  const fraction = options.fraction ? iso.slice(19, 23).replace(/\.?0+$/, '') : '';
+  return tlv(0x18, new TextEncoder().encode(`${iso.slice(0, 19).replace(/[-:T]/g, '')}${fraction}Z`));
+}
+
 /**
  * SET OF with its elements in ascending order of their encodings (X.690 §11.6). Signed
  * attributes are signed as DER (RFC 5652 §5.4), so a verifier that re-encodes sorts them.

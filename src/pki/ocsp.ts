@@ -644,13 +644,8 @@ const der = {
   bitString: (value: Uint8Array) => derWriter.tlv(0x03, Uint8Array.of(0), value),
   null: derWriter.DER_NULL,
   oid: derWriter.oid,
-  /** YYYYMMDDHHMMSSZ: dropping the milliseconds truncates to whole seconds. */
-  generalizedTime(date: Date, what: string): Uint8Array {
-    if (Number.isNaN(date.getTime())) throw new RangeError(`${what} is not a valid date`);
-    const iso = date.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ for years 0000 to 9999
-    if (!/^\d{4}-/.test(iso)) throw new RangeError(`${what} is outside the years 0000 to 9999`);
-    return der.tlv(0x18, new TextEncoder().encode(`${iso.slice(0, 19).replace(/[-:T]/g, '')}Z`));
-  },
+  /** YYYYMMDDHHMMSSZ: whole seconds (RFC 6960 §4.2.2.1 wants no fraction). */
+  generalizedTime: (date: Date, what: string) => derWriter.generalizedTime(date, what),
 };
 
 // ---------------------------------------------------------------------------------------

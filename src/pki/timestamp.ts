@@ -13,11 +13,29 @@
  * return buildTimeStampResponse({ request: parsed.request, policy: tsaPolicy, serialNumber, genTime: clock.now(), accuracy, signer });
  * ```
  */
+import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { UnavailableError } from '../errors.js';
-import { childrenOf, content, DerError, readTlv, TAG, whole } from './der.js';
-import { pkijsEngine } from './pkijs-engine.js';
+import {
+  childrenOf,
+  content,
+  DerError,
+  explicit,
+  generalizedTime,
+  integerFromOctets,
+  nonNegativeInteger,
+  octetString,
+  oid,
+  readTlv,
+  sequence,
+  setOf,
+  smallInteger,
+  TAG,
+  tlv,
+  whole,
+} from './der.js';
+import { NODE_DIGEST, signAttributes, signerProfile } from './signer-profile.js';
 
 // ---------------------------------------------------------------------------------------
 // Object identifiers
@@ -31,8 +49,6 @@ export const ID_KP_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const ID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const ID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
-/** id-aa-signingCertificateV2, RFC 5035 §3 (required for SHA-2 ESSCertIDs by RFC 5816 §2.2.1). */
-const ID_AA_SIGNING_CERTIFICATE_V2 = '1.2.840.113549.1.9.16.2.47';
 const ID_CE_KEY_USAGE = '2.5.29.15';
 const ID_CE_EXT_KEY_USAGE = '2.5.29.37';
 const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
@@ -291,39 +307,48 @@ export async function buildTimeStampResponse(params: TimeStampResponseParams): P
   const refused = checkPolicy(params.request, params.policy);
   if (refused) throw new RangeError(`${refused.message} (call checkPolicy before buildTimeStampResponse)`);
 
-  const { signer } = params;
+  const { signer, request } = params;
   const certificate = parsedCertificate(signer.certificate);
   const problem = tsaProblemOf(certificate);
   if (problem) throw new RangeError(`not a TSA certificate (RFC 3161 §2.3): ${problem}`);
   const digest = signerDigest(signer.privateKey, certificate);
+  const profile = signerProfile({ ...signer, chain: [] });
 
-  const tstInfo = buildTstInfo(params, certificate).toSchema().toBER();
-  const signedData = new pkijs.SignedData({
-    version: 3,
-    encapContentInfo: encapsulatedTstInfo(tstInfo),
-    signerInfos: [
-      new pkijs.SignerInfo({
-        version: 1,
-        sid: new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber }),
-        signedAttrs: await signedAttributes(signer, certificate, digest, tstInfo),
-      }),
-    ],
-  });
-  if (params.request.certReq) {
-    signedData.certificates = [certificate, ...(params.extraCerts ?? []).map(parsedCertificate)];
-  }
-  await signedData.sign(signer.privateKey, 0, digest, undefined, pkijsEngine(signer.crypto));
-
-  const response = new pkijs.TimeStampResp({
-    status: new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.granted }),
-    timeStampToken: new pkijs.ContentInfo({ contentType: ID_SIGNED_DATA, content: signedData.toSchema(true) }),
-  });
-  return new Uint8Array(response.toSchema().toBER());
+  const tstInfo = tstInfoDer(params, profile.certificate.subject);
+  const attributes = setOf(
+    TST_INFO_CONTENT_TYPE_ATTRIBUTE,
+    sequence(oid(ID_MESSAGE_DIGEST), tlv(TAG.set, octetString(createHash(NODE_DIGEST[digest]).update(tstInfo).digest()))),
+    profile.signingCertificateV2AttributeDer,
+  );
+  const signature = await signAttributes({ ...signer, chain: [] }, profile, attributes);
+  // [0] IMPLICIT SignedAttributes: the signed SET's bytes with its tag replaced.
+  const implicitAttributes = Uint8Array.from(attributes);
+  implicitAttributes[0] = TAG.context(0);
+  const signerInfo = sequence(
+    smallInteger(1),
+    profile.issuerAndSerialNumberDer,
+    profile.digestAlgorithmDer,
+    implicitAttributes,
+    profile.signatureAlgorithmDer,
+    octetString(signature),
+  );
+  const signedData = sequence(
+    smallInteger(3),
+    tlv(TAG.set, profile.digestAlgorithmDer),
+    sequence(oid(ID_CT_TST_INFO), explicit(0, octetString(tstInfo))),
+    ...(request.certReq ? [tlv(TAG.context(0), signer.certificate, ...(params.extraCerts ?? []))] : []),
+    tlv(TAG.set, signerInfo),
+  );
+  const token = sequence(oid(ID_SIGNED_DATA), explicit(0, signedData));
+  return sequence(sequence(smallInteger(0) /* granted */), token);
 }
 
+/** contentType id-ct-TSTInfo (RFC 5652 §11.1), the same for every token. */
+const TST_INFO_CONTENT_TYPE_ATTRIBUTE = sequence(oid(ID_CONTENT_TYPE), tlv(TAG.set, oid(ID_CT_TST_INFO)));
+
 /**
- * Parsing a certificate costs ~1.6 ms, more than the signature; a service passes the same
- * certificate bytes on every request, so parse (and check) each once.
+ * Parsing a certificate with pkijs costs ~1.6 ms, more than the signature; a service passes
+ * the same certificate bytes on every request, so parse (and check) each once.
  */
 const certificateCache = new WeakMap<Uint8Array, pkijs.Certificate>();
 const tsaProblemCache = new WeakMap<pkijs.Certificate, string | null>();
@@ -342,105 +367,42 @@ function tsaProblemOf(certificate: pkijs.Certificate): string | null {
   return tsaProblemCache.get(certificate)!;
 }
 
-function buildTstInfo(params: TimeStampResponseParams, certificate: pkijs.Certificate): pkijs.TSTInfo {
+/** The DER TSTInfo (see {@link buildTimeStampResponse}); `tsaName` is the TSA certificate's subject Name DER. */
+function tstInfoDer(params: TimeStampResponseParams, tsaName: Uint8Array): Uint8Array {
   const { request } = params;
   if (!isObjectIdentifier(params.policy)) throw new RangeError(`'${params.policy}' is not an object identifier`);
-  if (Number.isNaN(params.genTime.getTime())) throw new RangeError('genTime is not a valid date');
-  return new pkijs.TSTInfo({
-    version: 1,
-    policy: params.policy,
-    messageImprint: new pkijs.MessageImprint({
-      hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: HASH_OIDS[request.hashAlgorithm] }),
-      hashedMessage: new asn1js.OctetString({ valueHex: new Uint8Array(request.hashedMessage) }),
-    }),
-    serialNumber: new asn1js.Integer({ valueHex: timeStampSerialNumber(params.serialNumber) }),
-    genTime: params.genTime,
-    ...(params.accuracy ? { accuracy: accuracy(params.accuracy) } : {}),
+  return sequence(
+    smallInteger(1),
+    oid(params.policy),
+    sequence(sequence(oid(HASH_OIDS[request.hashAlgorithm])), octetString(request.hashedMessage)),
+    integerFromOctets(timeStampSerialNumber(params.serialNumber)),
+    generalizedTime(params.genTime, 'genTime', { fraction: true }),
+    ...(params.accuracy ? [accuracyDer(params.accuracy)] : []),
     // Echoed byte for byte (§2.4.2 "MUST equal the value provided in the TimeStampReq").
-    ...(request.nonce ? { nonce: new asn1js.Integer({ valueHex: new Uint8Array(request.nonce) }) } : {}),
-    tsa: new pkijs.GeneralName({ type: 4, value: certificate.subject }),
-  });
+    ...(request.nonce ? [integerFromOctets(request.nonce)] : []),
+    // tsa [0] GeneralName: directoryName [4] Name.
+    explicit(0, explicit(4, tsaName)),
+  );
 }
 
-function accuracy(value: TimeStampAccuracy): pkijs.Accuracy {
+/** `Accuracy ::= SEQUENCE { seconds INTEGER OPTIONAL, millis [0] IMPLICIT INTEGER (1..999) OPTIONAL, micros [1] IMPLICIT INTEGER (1..999) OPTIONAL }`. */
+function accuracyDer(value: TimeStampAccuracy): Uint8Array {
   const { seconds, millis, micros } = value;
   if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 0)) throw new RangeError('accuracy.seconds is a non-negative integer');
   for (const [name, part] of [['millis', millis], ['micros', micros]] as const) {
     if (part !== undefined && !(Number.isInteger(part) && part >= 1 && part <= 999)) throw new RangeError(`accuracy.${name} is an integer from 1 to 999`);
   }
-  return new pkijs.Accuracy({
-    ...(seconds !== undefined ? { seconds } : {}),
-    ...(millis !== undefined ? { millis } : {}),
-    ...(micros !== undefined ? { micros } : {}),
-  });
-}
-
-/**
- * EncapsulatedContentInfo with a primitive OCTET STRING. The pkijs constructor splits eContent
- * into a constructed (BER) OCTET STRING; assigning afterwards keeps the token DER.
- */
-function encapsulatedTstInfo(tstInfo: ArrayBuffer): pkijs.EncapsulatedContentInfo {
-  const encap = new pkijs.EncapsulatedContentInfo({ eContentType: ID_CT_TST_INFO });
-  encap.eContent = new asn1js.OctetString({ valueHex: tstInfo });
-  return encap;
-}
-
-/**
- * contentType, messageDigest and signingCertificateV2, in DER SET OF order. RFC 5652 §5.4
- * computes the signature over the DER encoding of SignedAttributes; openssl 3 checks the
- * bytes as received, but a verifier that re-encodes in DER would sort them and fail on any
- * other order. (These three happen to sort in this order already; the sort keeps it so.)
- */
-async function signedAttributes(
-  signer: TimeStampSigner,
-  certificate: pkijs.Certificate,
-  digest: TimeStampHashAlgorithm,
-  tstInfo: ArrayBuffer,
-): Promise<pkijs.SignedAndUnsignedAttributes> {
-  const attributes = [
-    new pkijs.Attribute({ type: ID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: ID_CT_TST_INFO })] }),
-    new pkijs.Attribute({ type: ID_MESSAGE_DIGEST, values: [new asn1js.OctetString({ valueHex: await signer.crypto.subtle.digest(digest, tstInfo) })] }),
-    new pkijs.Attribute({ type: ID_AA_SIGNING_CERTIFICATE_V2, values: [await signingCertificateV2(signer, certificate)] }),
-  ];
-  return new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: sortedForDerSet(attributes) });
-}
-
-/**
- * RFC 5035 §3 / RFC 5816 §2.2.1:
- * ```asn
- * SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies ... OPTIONAL }
- * ESSCertIDv2 ::= SEQUENCE {
- *   hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
- *   certHash      Hash,               -- OCTET STRING over the whole certificate DER
- *   issuerSerial  IssuerSerial OPTIONAL }
- * IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber }
- * ```
- * hashAlgorithm is SHA-256 and therefore omitted (DER leaves out DEFAULT values).
- */
-async function signingCertificateV2(signer: TimeStampSigner, certificate: pkijs.Certificate): Promise<asn1js.Sequence> {
-  const certHash = await signer.crypto.subtle.digest('SHA-256', new Uint8Array(signer.certificate));
-  const issuerSerial = new asn1js.Sequence({
-    value: [
-      new asn1js.Sequence({ value: [new pkijs.GeneralName({ type: 4, value: certificate.issuer }).toSchema()] }),
-      new asn1js.Integer({ valueHex: certificate.serialNumber.valueBlock.valueHexView.slice() }),
-    ],
-  });
-  const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: certHash }), issuerSerial] });
-  return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] });
-}
-
-/** X.690 §11.6: SET OF components in ascending order of their encodings. */
-function sortedForDerSet(attributes: pkijs.Attribute[]): pkijs.Attribute[] {
-  const encoded = attributes.map((attribute) => ({ attribute, der: new Uint8Array(attribute.toSchema().toBER()) }));
-  encoded.sort((a, b) => compareOctets(a.der, b.der));
-  return encoded.map(({ attribute }) => attribute);
-}
-
-function compareOctets(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return a[i]! - b[i]!;
-  }
-  return a.length - b.length;
+  // [n] IMPLICIT INTEGER: the INTEGER's content octets under the context-specific primitive tag.
+  const implicitInteger = (tagNumber: number, part: number) => {
+    const integer = nonNegativeInteger(part);
+    integer[0] = 0x80 | tagNumber;
+    return integer;
+  };
+  return sequence(
+    ...(seconds !== undefined ? [nonNegativeInteger(seconds)] : []),
+    ...(millis !== undefined ? [implicitInteger(0, millis)] : []),
+    ...(micros !== undefined ? [implicitInteger(1, micros)] : []),
+  );
 }
 
 /**
