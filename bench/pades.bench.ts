@@ -15,7 +15,7 @@ const SIGNING_TIME = new Date('2026-11-23T12:00:00Z');
 /**
  * PAdES seals per second of a one-page A4 PDF, in-process and sequential: B-B with a visible
  * seal appearance, B-B invisible, and B-T with the time-stamp token made in-process by the
- * real RFC 3161 builder (src/pki/timestamp.ts, pkijs). ECDSA P-256 keys, non-extractable.
+ * real RFC 3161 builder (src/pki/timestamp.ts). ECDSA P-256 keys, non-extractable.
  * The first seal of each kind is checked with pkijs before anything is timed.
  */
 export async function benchPades(): Promise<Figure[]> {
@@ -34,7 +34,7 @@ export async function benchPades(): Promise<Figure[]> {
   const cases: { name: string; params: SignPdfParams; note: string }[] = [
     { name: 'pades_b_b_seals', params: visible, note: 'visible seal with a PDF appearance' },
     { name: 'pades_b_b_invisible_seals', params: { pdf, signer, level: 'B-B', signingTime: SIGNING_TIME }, note: 'invisible' },
-    { name: 'pades_b_t_seals', params: { ...visible, level: 'B-T', services }, note: 'visible, in-process RFC 3161 token (pkijs)' },
+    { name: 'pades_b_t_seals', params: { ...visible, level: 'B-T', services }, note: 'visible, in-process RFC 3161 token' },
   ];
 
   const figures: Figure[] = [];
