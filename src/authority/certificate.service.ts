@@ -101,8 +101,31 @@ export class CertificateService {
 
   async issue(actor: Actor, params: IssueCertificateParams): Promise<CertificateRecord> {
     const prepared = await this.prepare(actor, params);
-    await this.db.transaction().execute((trx) => this.record(trx, actor, prepared));
+    await this.storeOrDiscardKey(prepared, () => this.db.transaction().execute((trx) => this.record(trx, actor, prepared)));
     return prepared.record;
+  }
+
+  /**
+   * Runs `store`, the transaction that records a prepared certificate. Should it fail, the key
+   * generated for the certificate is destroyed in its backend, so a refused or failed request
+   * leaves no keys behind (in an HSM they take slots). Unless the certificate is found stored
+   * after all: a commit whose answer was lost must not lose the key of a live certificate.
+   */
+  async storeOrDiscardKey<T>(prepared: PreparedCertificate, store: () => Promise<T>): Promise<T> {
+    try {
+      return await store();
+    } catch (error) {
+      // Best effort: the original error is what the caller must see; at worst the key stays, as before.
+      await this.discardKey(prepared).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async discardKey(prepared: PreparedCertificate): Promise<void> {
+    const { key_alias: alias, ca_id: caId, serial_hex: serialHex } = prepared.row;
+    if (!alias) return;
+    if (await repo.findCertificate(this.db, serialHex)) return;
+    await this.hierarchy.authorities.get(caId)?.backend.deleteKeyPair(alias);
   }
 
   /**

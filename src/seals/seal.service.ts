@@ -83,7 +83,7 @@ export class SealService {
     });
     const certificate = prepared.record;
     const now = this.clock.now();
-    const row = await this.db.transaction().execute(async (trx) => {
+    const row = await this.certificates.storeOrDiscardKey(prepared, () => this.db.transaction().execute(async (trx) => {
       await this.certificates.record(trx, actor, prepared);
       const seal = await repo.insertSeal(trx, {
         id: randomUUID(),
@@ -112,7 +112,7 @@ export class SealService {
         details: { sealCode, name, type: params.type, certificate: certificate.serialNumber, owner: owner.id },
       });
       return seal;
-    });
+    }));
     return this.toSeal(row);
   }
 
@@ -170,7 +170,7 @@ export class SealService {
     });
     const next = prepared.record;
     let superseded: CertificateRecord | undefined;
-    const row = await this.db.transaction().execute(async (trx) => {
+    const row = await this.certificates.storeOrDiscardKey(prepared, () => this.db.transaction().execute(async (trx) => {
       const seal = await repo.findSealForUpdate(trx, id);
       if (!seal || seal.certificate_serial !== current.certificate_serial) {
         throw new ConflictError('SealChanged', 'The seal changed while renewing; try again');
@@ -196,7 +196,7 @@ export class SealService {
         details: { previous: seal.certificate_serial, certificate: next.serialNumber },
       });
       return updated;
-    });
+    }));
     if (superseded) await this.certificates.statusChanged(superseded);
     return this.toSeal(row);
   }

@@ -28,6 +28,11 @@ export interface KeyBackend {
   generateKeyPair(alias: string, algorithm: KeyAlgorithmName): Promise<BackendKeyPair>;
   /** The key pair stored under `alias`, or null when there is none. */
   findKeyPair(alias: string): Promise<BackendKeyPair | null>;
+  /**
+   * Destroys the key pair under `alias`; false when there was none. Only for a key generated
+   * for something that was then never stored (a certificate whose transaction failed).
+   */
+  deleteKeyPair(alias: string): Promise<boolean>;
   /** Releases sessions or handles. */
   close(): Promise<void>;
 }

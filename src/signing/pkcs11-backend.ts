@@ -132,6 +132,15 @@ class Pkcs11KeyBackend implements KeyBackend {
     });
   }
 
+  async deleteKeyPair(alias: string): Promise<boolean> {
+    checkAlias(alias);
+    return this.session.run(async () => {
+      const objects = [...this.findKeyObjects(CKO_PRIVATE_KEY, alias), ...this.findKeyObjects(CKO_PUBLIC_KEY, alias)];
+      for (const object of objects) object.destroy();
+      return objects.length > 0;
+    });
+  }
+
   /**
    * Closes the session once the operations already queued have finished. Closing the
    * session logs the user out when it is the application's last one on the token

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, webcrypto } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BackendKeyPair, generationParams, type KeyAlgorithmName, type KeyBackend } from './key-backend.js';
 
@@ -68,6 +68,12 @@ export function createSoftwareBackend(options: SoftwareBackendOptions): KeyBacke
       } catch (error) {
         throw new Error(`Cannot decrypt key '${alias}' in backend '${options.name}': wrong KEYS_PASSPHRASE?`, { cause: error });
       }
+    },
+    async deleteKeyPair(alias: string) {
+      const file = fileOf(alias);
+      if (!existsSync(file)) return false;
+      rmSync(file);
+      return true;
     },
     async close() {},
   };

@@ -91,6 +91,17 @@ describe.skipIf(missingSoftHsm())('PKCS#11 key backend on SoftHSM2', () => {
     });
   });
 
+  test('deletes a key pair: both objects go, the alias is free again, and deleting again finds nothing', async () => {
+    await withBackend(async (backend) => {
+      await backend.generateKeyPair('short-lived', 'ECDSA-P256');
+      expect(await backend.deleteKeyPair('short-lived')).toBe(true);
+      expect(await backend.findKeyPair('short-lived')).toBeNull();
+      expect(await backend.deleteKeyPair('short-lived')).toBe(false);
+      const again = await backend.generateKeyPair('short-lived', 'ECDSA-P384');
+      expect(again.privateKey.algorithm).toMatchObject({ namedCurve: 'P-384' });
+    });
+  });
+
   test('finds nothing under an unknown alias', async () => {
     await withBackend(async (backend) => {
       expect(await backend.findKeyPair('never-generated')).toBeNull();

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCreditCode } from '../../support/credit-codes.js';
 import { createTestApp, type TestApp } from '../../support/test-app.js';
@@ -87,6 +89,29 @@ describe('seal registry', () => {
 
     const actions = (await t.ctx.audit.list({ afterSeq: 0, limit: 1000, targetId: seal.id })).map((e) => e.action);
     expect(actions).toEqual(['seal.created', 'seal.suspended', 'seal.resumed', 'seal.renewed', 'seal.revoked']);
+  });
+
+  it('a seal whose transaction fails leaves no key, certificate or seal behind, on creation and on renewal', async () => {
+    const keys = async () => (await readdir(t.ctx.config.keysDir)).filter((f) => f.startsWith('ee-')).sort();
+    const count = async (table: 'seals' | 'certificates') => Number((await t.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const seal = await createSeal({ type: 'contract' });
+    const before = { keys: await keys(), seals: await count('seals'), certificates: await count('certificates') };
+
+    // The database refuses the seal row, after the key and certificate were made.
+    await sql`create function refuse_seal_change() returns trigger language plpgsql as $$ begin raise exception 'refused by the test'; end $$`.execute(t.ctx.db);
+    await sql`create trigger refuse_seal_change before insert or update on seals for each row execute function refuse_seal_change()`.execute(t.ctx.db);
+    try {
+      expect((await admin('/api/v1/seals', { method: 'POST', json: { ownerDepartmentId: owner.departmentId, type: 'licence' } })).status).toBe(500);
+      expect((await admin(`/api/v1/seals/${seal.id}/renewal`, { method: 'POST', json: {} })).status).toBe(500);
+    } finally {
+      await sql`drop trigger refuse_seal_change on seals`.execute(t.ctx.db);
+      await sql`drop function refuse_seal_change()`.execute(t.ctx.db);
+    }
+    expect({ keys: await keys(), seals: await count('seals'), certificates: await count('certificates') }).toEqual(before);
+
+    // And a renewal that goes through keeps its new key.
+    await admin(`/api/v1/seals/${seal.id}/renewal`, { method: 'POST', json: {} });
+    expect(await keys()).toHaveLength(before.keys.length + 1);
   });
 
   it('draws the seal as SVG', async () => {
