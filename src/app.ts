@@ -87,7 +87,8 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
     if (parts.unexpected) {
       log.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
     }
-    await auditRefusal(ctx, c, parts.code, parts.status);
+    // A bug or a database failure is logged, not audited: the audit log may be what failed.
+    if (!parts.unexpected) await auditRefusal(ctx, c, parts.code);
     return problemResponse(c, parts);
   });
 
@@ -96,16 +97,12 @@ export function createApp(ctx: AppContext): OpenAPIHono<AppEnv> {
 
 /**
  * An authenticated department's failed attempt to change something is itself worth
- * recording (who tried what, and why it was refused). Reads are not audited.
+ * recording (who tried what, and why it was refused or could not be done, e.g. a peer
+ * region that did not answer). Reads are not audited.
  */
-async function auditRefusal(
-  ctx: AppContext,
-  c: Parameters<Parameters<OpenAPIHono<AppEnv>['onError']>[0]>[1],
-  code: string,
-  status: number,
-): Promise<void> {
+async function auditRefusal(ctx: AppContext, c: Parameters<Parameters<OpenAPIHono<AppEnv>['onError']>[0]>[1], code: string): Promise<void> {
   const principal = c.get('principal');
-  if (!principal || READ_METHODS.has(c.req.method) || status >= 500) return;
+  if (!principal || READ_METHODS.has(c.req.method)) return;
   try {
     await ctx.audit.record(
       { departmentId: principal.departmentId, keyId: principal.keyId, requestId: c.get('requestId') },

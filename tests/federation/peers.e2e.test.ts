@@ -161,13 +161,16 @@ describe(`two regions recognising each other over HTTP (${testEngine})`, () => {
       expect(await listPeers(a)).toEqual([]);
     });
 
-    it('of a peer on a closed port: 503 PeerUnreachable at once', async () => {
+    it('of a peer on a closed port: 503 PeerUnreachable at once, audited', async () => {
+      const before = await auditHead(a);
       const began = Date.now();
       const response = await register(a, await closedPortUrl(), b.signerFingerprint);
       expect(response.status).toBe(503);
       expect((await problem(response)).code).toBe('PeerUnreachable');
       expect(Date.now() - began).toBeLessThan(5_000);
       expect(await listPeers(a)).toEqual([]);
+      const refusals = await auditLog(a, 'request.post', before);
+      expect(refusals).toContainEqual(expect.objectContaining({ outcome: 'rejected', details: expect.objectContaining({ path: '/api/v1/peers', code: 'PeerUnreachable' }) }));
     });
 
     it('of a peer that accepts the connection and never answers: 503 PeerUnreachable after about 5 s', async () => {
@@ -214,10 +217,8 @@ describe(`two regions recognising each other over HTTP (${testEngine})`, () => {
       expect(response.status).toBe(status);
       expect((await problem(response)).code).toBe(code);
       expect(await listPeers(a)).toEqual([]);
-      if (status < 500) {
-        const refusals = await auditLog(a, 'request.post', before);
-        expect(refusals).toContainEqual(expect.objectContaining({ outcome: 'rejected', details: expect.objectContaining({ code }) }));
-      }
+      const refusals = await auditLog(a, 'request.post', before);
+      expect(refusals).toContainEqual(expect.objectContaining({ outcome: 'rejected', details: expect.objectContaining({ code }) }));
       stub.serve(null);
     });
   });
