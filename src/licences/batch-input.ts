@@ -84,14 +84,20 @@ async function csvHeader(content: Uint8Array): Promise<string[]> {
   throw malformed('The file has no header row');
 }
 
-/** The rows of a checked batch file, numbered from 1 (the first data row). */
-export async function* batchRows(content: Uint8Array, format: BatchFormat, type: LicenceType): AsyncGenerator<BatchRow> {
-  if (format === 'csv') yield* csvRows(content, type);
-  else yield* ndjsonRows(content);
+/**
+ * The rows of a checked batch file, numbered from 1 (the first data row), read from its
+ * chunks in order (split anywhere, even inside a character or a line).
+ */
+export async function* batchRows(chunks: AsyncIterable<Uint8Array>, format: BatchFormat, type: LicenceType): AsyncGenerator<BatchRow> {
+  if (format === 'csv') yield* csvRows(chunks, type);
+  else yield* ndjsonRows(chunks);
 }
 
-async function* csvRows(content: Uint8Array, type: LicenceType): AsyncGenerator<BatchRow> {
-  const parser = Readable.from([Buffer.from(content.buffer, content.byteOffset, content.byteLength)]).pipe(
+async function* csvRows(chunks: AsyncIterable<Uint8Array>, type: LicenceType): AsyncGenerator<BatchRow> {
+  const buffers = (async function* () {
+    for await (const chunk of chunks) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  })();
+  const parser = Readable.from(buffers).pipe(
     parse({ bom: true, columns: (header: string[]) => header.map((c) => c.trim()), skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_LINE_BYTES }),
   );
   let rowNumber = 0;
@@ -123,18 +129,26 @@ function recordFromColumns(row: Record<string, string>, type: LicenceType): Batc
   };
 }
 
-async function* ndjsonRows(content: Uint8Array): AsyncGenerator<BatchRow> {
-  let start = 0;
+async function* ndjsonRows(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<BatchRow> {
   let rowNumber = 0;
-  while (start < content.byteLength) {
-    let end = content.indexOf(0x0a, start);
-    if (end === -1) end = content.byteLength;
-    const line = Buffer.from(content.buffer, content.byteOffset + start, end - start).toString('utf8').trim();
-    start = end + 1;
-    if (line === '') continue;
-    rowNumber++;
-    yield parseNdjsonLine(rowNumber, line);
+  // The start of a line whose end is in a later chunk.
+  let pending: Buffer = Buffer.alloc(0);
+  const lineRow = (bytes: Buffer): BatchRow | null => {
+    const line = bytes.toString('utf8').trim();
+    return line === '' ? null : parseNdjsonLine(++rowNumber, line);
+  };
+  for await (const chunk of chunks) {
+    const bytes = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    for (let end = bytes.indexOf(0x0a); end !== -1; end = bytes.indexOf(0x0a, start)) {
+      const row = lineRow(bytes.subarray(start, end));
+      start = end + 1;
+      if (row) yield row;
+    }
+    pending = Buffer.from(bytes.subarray(start));
   }
+  const last = lineRow(pending);
+  if (last) yield last;
 }
 
 function parseNdjsonLine(rowNumber: number, line: string): BatchRow {

@@ -50,10 +50,14 @@ const RENEW_EVERY_MS = 15_000;
  * group instead of some twenty round trips per licence; 32 licences are about 1 MB of PDFs.
  */
 const GROUP_SIZE = 32;
+/** A batch file is stored and read back in chunks of this size. */
+const INPUT_CHUNK_BYTES = 1024 * 1024;
 
 export interface BatchRunnerOptions {
   /** Rows per transaction (default 32). */
   groupSize?: number;
+  /** Bytes per stored chunk of a batch file (default {@link INPUT_CHUNK_BYTES}). */
+  inputChunkBytes?: number;
 }
 
 /** A row of a group after building: a licence ready to store, or why the row failed. */
@@ -73,6 +77,7 @@ export class LicenceBatchService {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly groupSize: number;
+  private readonly inputChunkBytes: number;
 
   constructor(
     private readonly db: Database,
@@ -83,6 +88,7 @@ export class LicenceBatchService {
     options: BatchRunnerOptions = {},
   ) {
     this.groupSize = options.groupSize ?? GROUP_SIZE;
+    this.inputChunkBytes = options.inputChunkBytes ?? INPUT_CHUNK_BYTES;
   }
 
   async submit(actor: IssuerActor, params: SubmitBatchParams): Promise<{ job: BatchJob; replayed: boolean }> {
@@ -127,7 +133,12 @@ export class LicenceBatchService {
           updated_at: now,
         })
         .execute();
-      await trx.insertInto('licence_batch_inputs').values({ job_id: id, content: params.content }).execute();
+      // One statement per chunk: a single 20 MB value would travel as 40 MB of hex text.
+      const size = this.inputChunkBytes;
+      for (let seq = 0; seq * size < params.content.byteLength; seq++) {
+        const content = params.content.subarray(seq * size, (seq + 1) * size);
+        await trx.insertInto('licence_batch_inputs').values({ job_id: id, seq, content }).execute();
+      }
       await this.audit.append(trx, actor, {
         action: 'licence-batch.submitted',
         target: { type: 'licence-batch', id },
@@ -224,7 +235,6 @@ export class LicenceBatchService {
   private async process(jobId: string, onProgress?: (progress: BatchProgress) => void): Promise<BatchJob> {
     if (!(await this.claim(jobId))) return this.job(jobId);
     const job = (await this.db.selectFrom('licence_batch_jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow());
-    const input = await this.db.selectFrom('licence_batch_inputs').select('content').where('job_id', '=', jobId).executeTakeFirstOrThrow();
     const type = this.licences.catalogue.require(job.type_code);
     const done = new Set(
       (await this.db.selectFrom('licence_batch_rows').select('row_number').where('job_id', '=', jobId).execute()).map((r) => r.row_number),
@@ -243,7 +253,7 @@ export class LicenceBatchService {
       storing.catch(() => undefined); // awaited later; this only keeps it from counting as unhandled meanwhile
     };
     let group: BatchRow[] = [];
-    for await (const row of batchRows(input.content, job.format, type)) {
+    for await (const row of batchRows(this.inputChunks(jobId), job.format, type)) {
       rowCount = row.rowNumber;
       if (this.stopped) break;
       if (done.has(row.rowNumber)) continue;
@@ -280,6 +290,15 @@ export class LicenceBatchService {
     progress.total = rowCount;
     onProgress?.(progress);
     return this.job(jobId);
+  }
+
+  /** The job's file, a chunk at a time, so a runner never holds more of it than one chunk. */
+  private async *inputChunks(jobId: string): AsyncGenerator<Uint8Array> {
+    for (let seq = 0; ; seq++) {
+      const chunk = await this.db.selectFrom('licence_batch_inputs').select('content').where('job_id', '=', jobId).where('seq', '=', seq).executeTakeFirst();
+      if (!chunk) return;
+      yield chunk.content;
+    }
   }
 
   /** Renders and seals a group's good rows; bad rows come back with their error. */

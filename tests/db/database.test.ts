@@ -60,6 +60,7 @@ describe('migrations', () => {
       '20261124T090000-licences',
       '20261124T100000-federation',
       '20261203T090000-peer-lists-seen',
+      '20261203T100000-batch-input-chunks',
     ]);
   });
 

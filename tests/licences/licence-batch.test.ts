@@ -114,8 +114,9 @@ describe('licence batches', () => {
 
   it('resumes after a stop without issuing any row twice, and a repeated submission is the same job', async () => {
     const csv = [header, ...Array.from({ length: 8 }, (_, i) => row(40 + i))].join('\n');
-    // Groups of two, so that the stop lands between groups well before the end.
-    const runner = new LicenceBatchService(t.ctx.db, t.ctx.audit, t.ctx.clock, t.ctx.licences, t.ctx.logger, { groupSize: 2 });
+    // Groups of two, so that the stop lands between groups well before the end; the file
+    // stored in 100-byte chunks, so rows are read across chunk boundaries, before and after the stop.
+    const runner = new LicenceBatchService(t.ctx.db, t.ctx.audit, t.ctx.clock, t.ctx.licences, t.ctx.logger, { groupSize: 2, inputChunkBytes: 100 });
     const { job } = await runner.submit({ departmentId: issuer.departmentId, keyId: null, requestId: 'test' }, { typeCode, format: 'csv', level: 'B-B', content: Buffer.from(csv), idempotencyKey: 'paper-archive-2019' });
     let seen = 0;
     const stopped = await runner.run(job.id, () => {
@@ -133,6 +134,8 @@ describe('licence batches', () => {
     const resumed = new LicenceBatchService(t.ctx.db, t.ctx.audit, t.ctx.clock, t.ctx.licences, t.ctx.logger, { groupSize: 2 });
     const done = await resumed.run(job.id);
     expect(done).toMatchObject({ status: 'completed', totalRows: 8, processedRows: 8, succeededRows: 8, failedRows: 0 });
+    const chunks = await t.ctx.db.selectFrom('licence_batch_inputs').select('seq').where('job_id', '=', job.id).execute();
+    expect(chunks.length).toBe(Math.ceil(Buffer.byteLength(csv) / 100));
     const licences = await t.ctx.db.selectFrom('licences').select('licence_number').where('batch_job_id', '=', job.id).execute();
     expect(new Set(licences.map((l) => l.licence_number)).size).toBe(8);
     expect(licences).toHaveLength(8);

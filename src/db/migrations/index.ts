@@ -6,6 +6,7 @@ import * as departmentClientCertificates from './20261123T170000-department-clie
 import * as licences from './20261124T090000-licences.js';
 import * as federation from './20261124T100000-federation.js';
 import * as peerListsSeen from './20261203T090000-peer-lists-seen.js';
+import * as batchInputChunks from './20261203T100000-batch-input-chunks.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (not read from disk) so that the
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '20261124T090000-licences': licences,
   '20261124T100000-federation': federation,
   '20261203T090000-peer-lists-seen': peerListsSeen,
+  '20261203T100000-batch-input-chunks': batchInputChunks,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -130,8 +130,10 @@ export interface LicenceBatchJobsTable {
   updated_at: Date;
 }
 
+/** A batch file in numbered chunks, read back in order one at a time. */
 export interface LicenceBatchInputsTable {
   job_id: string;
+  seq: number;
   content: Uint8Array;
 }
 
