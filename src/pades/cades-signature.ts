@@ -9,24 +9,13 @@
  * that is the difference between the CMS being the bottleneck and being noise.
  */
 import { createHash } from 'node:crypto';
-import { type Bytes, octetString, oid, sequence, setOf, smallInteger, tlv, TAG } from '../pki/der.js';
-import type { SignerProfile } from '../pki/signer-profile.js';
+import { oid, sequence, smallInteger, tlv, TAG } from '../pki/der.js';
+import { type SignerProfile, signerInfo } from '../pki/signer-profile.js';
 
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const ID_DATA = '1.2.840.113549.1.7.1';
-const ID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 /** id-aa-signatureTimeStampToken, RFC 3161 Appendix A; ETSI EN 319 122-1 §5.3. */
 const ID_AA_SIGNATURE_TIME_STAMP_TOKEN = '1.2.840.113549.1.9.16.2.14';
-
-/**
- * The DER SignedAttributes (as a SET, the form that is signed, RFC 5652 §5.4): contentType,
- * messageDigest and signing-certificate-v2. No signing-time: the PAdES baseline (ETSI EN 319
- * 142-1 §6.3) forbids it and puts the claimed signing time in the signature dictionary's /M.
- */
-export function signedAttributes(profile: SignerProfile, messageDigest: Uint8Array): Bytes {
-  const messageDigestAttribute = sequence(oid(ID_MESSAGE_DIGEST), tlv(TAG.set, octetString(messageDigest)));
-  return setOf(profile.contentTypeAttributeDer, messageDigestAttribute, profile.signingCertificateV2AttributeDer);
-}
 
 /** SHA-256 of the signature value: the message imprint of the signature-time-stamp (ETSI EN 319 122-1 §5.3, RFC 3161 Appendix A). */
 export function signatureTimeStampImprint(signature: Uint8Array): Uint8Array {
@@ -58,27 +47,13 @@ export interface SignedDataParams {
  */
 export function signedDataContentInfo(params: SignedDataParams): Uint8Array {
   const { profile } = params;
-  // [0] IMPLICIT: the same bytes as the signed SET with its tag replaced.
-  const implicitSignedAttributes = Uint8Array.from(params.signedAttributes);
-  implicitSignedAttributes[0] = TAG.context(0);
-  const unsigned = params.signatureTimeStamp
-    ? [tlv(TAG.context(1), sequence(oid(ID_AA_SIGNATURE_TIME_STAMP_TOKEN), tlv(TAG.set, params.signatureTimeStamp)))]
-    : [];
-  const signerInfo = sequence(
-    smallInteger(1),
-    profile.issuerAndSerialNumberDer,
-    profile.digestAlgorithmDer,
-    implicitSignedAttributes,
-    profile.signatureAlgorithmDer,
-    octetString(params.signature),
-    ...unsigned,
-  );
+  const unsigned = params.signatureTimeStamp ? [sequence(oid(ID_AA_SIGNATURE_TIME_STAMP_TOKEN), tlv(TAG.set, params.signatureTimeStamp))] : [];
   const signedData = sequence(
     smallInteger(1),
     tlv(TAG.set, profile.digestAlgorithmDer),
     sequence(oid(ID_DATA)),
     profile.certificateSetDer,
-    tlv(TAG.set, signerInfo),
+    tlv(TAG.set, signerInfo(profile, params.signedAttributes, params.signature, unsigned)),
   );
   return sequence(oid(ID_SIGNED_DATA), tlv(TAG.context(0), signedData));
 }

@@ -16,9 +16,9 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { isSelfIssued, readCertificate } from '../pki/certificate-fields.js';
-import { type CmsSigner, NODE_DIGEST, signAttributes, signerProfile, type SignerProfile } from '../pki/signer-profile.js';
+import { type CmsSigner, NODE_DIGEST, signAttributes, signedAttributes, signerProfile, type SignerProfile } from '../pki/signer-profile.js';
 import { addAppearance, appearanceSource, type AppearanceSource } from './appearance.js';
-import { maxSignedDataLength, signatureTimeStampImprint, signedAttributes, signedDataContentInfo } from './cades-signature.js';
+import { maxSignedDataLength, signatureTimeStampImprint, signedDataContentInfo } from './cades-signature.js';
 import { docMdpPermission, docMdpReference, setDocMdpSignature, type DocMdpPermission } from './doc-mdp.js';
 import { appendDss } from './dss.js';
 import { readFormFields, type FormFields } from './form-fields.js';

@@ -8,7 +8,7 @@
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { InvalidInputError } from '../errors.js';
 import { type CertificateFields, isSelfIssued, OID, readCertificate } from './certificate-fields.js';
-import { type Bytes, DER_NULL, explicit, integerFromOctets, oid, octetString, sequence, tlv, TAG } from './der.js';
+import { type Bytes, DER_NULL, explicit, integerFromOctets, oid, octetString, sequence, setOf, smallInteger, tlv, TAG } from './der.js';
 
 /** The signer of a CMS signature: its certificate, the chain above it and a private key in any WebCrypto provider. */
 export interface CmsSigner {
@@ -46,6 +46,7 @@ const RSA_WITH: Record<DigestName, string> = {
 
 const ID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const ID_DATA = '1.2.840.113549.1.7.1';
+const ID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 /** id-aa-signingCertificateV2, RFC 5035 §3. */
 const ID_AA_SIGNING_CERTIFICATE_V2 = '1.2.840.113549.1.9.16.2.47';
 
@@ -121,7 +122,7 @@ function buildProfile(signer: CmsSigner, algorithm: KeyAlgorithm & Partial<EcKey
     digestAlgorithmDer: sequence(oid(DIGEST_OIDS[digest])),
     signatureAlgorithmDer,
     issuerAndSerialNumberDer: sequence(certificate.issuer, certificate.serialNumber),
-    contentTypeAttributeDer: sequence(oid(ID_CONTENT_TYPE), tlv(TAG.set, oid(ID_DATA))),
+    contentTypeAttributeDer: contentTypeAttribute(ID_DATA),
     signingCertificateV2AttributeDer: signingCertificateV2Attribute(certificate, certificateHash),
     certificateSetDer: tlv(TAG.context(0), certificate.der, ...chain.filter((c) => !isSelfIssued(c)).map((c) => c.der)),
     certificateHash: certificateHash.toString('hex'),
@@ -192,6 +193,46 @@ function keyAlgorithm(algorithm: KeyAlgorithm & Partial<EcKeyAlgorithm & RsaHash
 
 function unsupported(message: string): never {
   throw new InvalidInputError('UnsupportedSignerKey', message);
+}
+
+/** The contentType signed attribute (RFC 5652 §11.1) for content of type `contentTypeOid`. */
+export function contentTypeAttribute(contentTypeOid: string): Bytes {
+  return sequence(oid(ID_CONTENT_TYPE), tlv(TAG.set, oid(contentTypeOid)));
+}
+
+/**
+ * The DER SignedAttributes (as a SET, the form that is signed, RFC 5652 §5.4): contentType
+ * (id-data unless another is given), messageDigest and signing-certificate-v2. No
+ * signing-time: the PAdES baseline (ETSI EN 319 142-1 §6.3) forbids it and puts the claimed
+ * signing time in the signature dictionary's /M; a time-stamp token carries genTime instead.
+ */
+export function signedAttributes(profile: SignerProfile, messageDigest: Uint8Array, contentTypeAttributeDer = profile.contentTypeAttributeDer): Bytes {
+  const messageDigestAttribute = sequence(oid(ID_MESSAGE_DIGEST), tlv(TAG.set, octetString(messageDigest)));
+  return setOf(contentTypeAttributeDer, messageDigestAttribute, profile.signingCertificateV2AttributeDer);
+}
+
+/**
+ * ```asn
+ * SignerInfo ::= SEQUENCE { version 1, sid IssuerAndSerialNumber, digestAlgorithm,
+ *   signedAttrs [0] IMPLICIT SignedAttributes, signatureAlgorithm, signature OCTET STRING,
+ *   unsignedAttrs [1] IMPLICIT UnsignedAttributes OPTIONAL }
+ * ```
+ * (RFC 5652 §5.3) for attributes from {@link signedAttributes} and their signature from
+ * {@link signAttributes}; `unsignedAttributes` are whole Attribute DERs.
+ */
+export function signerInfo(profile: SignerProfile, signedAttributesDer: Uint8Array, signature: Uint8Array, unsignedAttributes: readonly Uint8Array[] = []): Bytes {
+  // [0] IMPLICIT: the same bytes as the signed SET with its tag replaced.
+  const implicitSignedAttributes = Uint8Array.from(signedAttributesDer);
+  implicitSignedAttributes[0] = TAG.context(0);
+  return sequence(
+    smallInteger(1),
+    profile.issuerAndSerialNumberDer,
+    profile.digestAlgorithmDer,
+    implicitSignedAttributes,
+    profile.signatureAlgorithmDer,
+    octetString(signature),
+    ...(unsignedAttributes.length ? [tlv(TAG.context(1), ...unsignedAttributes)] : []),
+  );
 }
 
 /** Signatures by key objects already checked against a certificate (hex SHA-256) in this process. */

@@ -29,13 +29,12 @@ import {
   oid,
   readTlv,
   sequence,
-  setOf,
   smallInteger,
   TAG,
   tlv,
   whole,
 } from './der.js';
-import { NODE_DIGEST, signAttributes, signerProfile } from './signer-profile.js';
+import { contentTypeAttribute, DIGEST_OIDS, NODE_DIGEST, signAttributes, signedAttributes, signerInfo, signerProfile } from './signer-profile.js';
 
 // ---------------------------------------------------------------------------------------
 // Object identifiers
@@ -47,8 +46,6 @@ export const ID_CT_TST_INFO = '1.2.840.113549.1.9.16.1.4';
 export const ID_KP_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
 
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
-const ID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
-const ID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 const ID_CE_KEY_USAGE = '2.5.29.15';
 const ID_CE_EXT_KEY_USAGE = '2.5.29.37';
 const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
@@ -61,12 +58,6 @@ const ACCEPTED_HASHES: Record<string, { name: TimeStampHashAlgorithm; length: nu
   '2.16.840.1.101.3.4.2.1': { name: 'SHA-256', length: 32 },
   '2.16.840.1.101.3.4.2.2': { name: 'SHA-384', length: 48 },
   '2.16.840.1.101.3.4.2.3': { name: 'SHA-512', length: 64 },
-};
-
-const HASH_OIDS: Record<TimeStampHashAlgorithm, string> = {
-  'SHA-256': '2.16.840.1.101.3.4.2.1',
-  'SHA-384': '2.16.840.1.101.3.4.2.2',
-  'SHA-512': '2.16.840.1.101.3.4.2.3',
 };
 
 /**
@@ -320,36 +311,21 @@ export async function buildTimeStampResponse(params: TimeStampResponseParams): P
   const profile = signerProfile(cmsSigner);
 
   const tstInfo = tstInfoDer(params, profile.certificate.subject);
-  const attributes = setOf(
-    TST_INFO_CONTENT_TYPE_ATTRIBUTE,
-    sequence(oid(ID_MESSAGE_DIGEST), tlv(TAG.set, octetString(createHash(NODE_DIGEST[digest]).update(tstInfo).digest()))),
-    profile.signingCertificateV2AttributeDer,
-  );
+  const attributes = signedAttributes(profile, createHash(NODE_DIGEST[digest]).update(tstInfo).digest(), TST_INFO_CONTENT_TYPE_ATTRIBUTE);
   const signature = await signAttributes(cmsSigner, profile, attributes);
-  // [0] IMPLICIT SignedAttributes: the signed SET's bytes with its tag replaced.
-  const implicitAttributes = Uint8Array.from(attributes);
-  implicitAttributes[0] = TAG.context(0);
-  const signerInfo = sequence(
-    smallInteger(1),
-    profile.issuerAndSerialNumberDer,
-    profile.digestAlgorithmDer,
-    implicitAttributes,
-    profile.signatureAlgorithmDer,
-    octetString(signature),
-  );
   const signedData = sequence(
     smallInteger(3),
     tlv(TAG.set, profile.digestAlgorithmDer),
     sequence(oid(ID_CT_TST_INFO), explicit(0, octetString(tstInfo))),
     ...(request.certReq ? [tlv(TAG.context(0), signer.certificate, ...(params.extraCerts ?? []))] : []),
-    tlv(TAG.set, signerInfo),
+    tlv(TAG.set, signerInfo(profile, attributes, signature)),
   );
   const token = sequence(oid(ID_SIGNED_DATA), explicit(0, signedData));
   return sequence(sequence(smallInteger(0) /* granted */), token);
 }
 
 /** contentType id-ct-TSTInfo (RFC 5652 §11.1), the same for every token. */
-const TST_INFO_CONTENT_TYPE_ATTRIBUTE = sequence(oid(ID_CONTENT_TYPE), tlv(TAG.set, oid(ID_CT_TST_INFO)));
+const TST_INFO_CONTENT_TYPE_ATTRIBUTE = contentTypeAttribute(ID_CT_TST_INFO);
 
 /**
  * Parsing a certificate with pkijs costs ~1.6 ms, more than the signature; a service passes
@@ -379,7 +355,7 @@ function tstInfoDer(params: TimeStampResponseParams, tsaName: Uint8Array): Uint8
   return sequence(
     smallInteger(1),
     oid(params.policy),
-    sequence(sequence(oid(HASH_OIDS[request.hashAlgorithm])), octetString(request.hashedMessage)),
+    sequence(sequence(oid(DIGEST_OIDS[request.hashAlgorithm])), octetString(request.hashedMessage)),
     integerFromOctets(timeStampSerialNumber(params.serialNumber)),
     generalizedTime(params.genTime, 'genTime', { fraction: true }),
     ...(params.accuracy ? [accuracyDer(params.accuracy)] : []),
@@ -450,7 +426,7 @@ function signerDigest(privateKey: CryptoKey, certificate: pkijs.Certificate): Ti
   }
   if (algorithm.name === 'RSASSA-PKCS1-v1_5' && publicKeyType === ID_RSA_ENCRYPTION) {
     const hash = algorithm.hash?.name as TimeStampHashAlgorithm | undefined;
-    if (hash && hash in HASH_OIDS) return hash;
+    if (hash && hash in DIGEST_OIDS) return hash;
     throw new RangeError(`an RSA signing key must use SHA-256, SHA-384 or SHA-512, not ${hash}`);
   }
   throw new RangeError(`a ${algorithm.name} key cannot sign for a certificate with public key ${publicKeyType}`);
