@@ -7,7 +7,7 @@ import type { Database, DatabaseSchema } from '../db/schema/database.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { RevocationReason } from '../pki/crl.js';
 import { x509 } from '../pki/x509.js';
-import type { KeyAlgorithmName } from '../signing/key-backend.js';
+import { type KeyAlgorithmName, storeOrDiscardKey } from '../signing/key-backend.js';
 import * as repo from './certificate.repository.js';
 import { decideIssuance } from './profile-policy.js';
 import { type Hierarchy, issueForProfile, keyAlgorithmOf } from './hierarchy.js';
@@ -106,26 +106,14 @@ export class CertificateService {
   }
 
   /**
-   * Runs `store`, the transaction that records a prepared certificate. Should it fail, the key
-   * generated for the certificate is destroyed in its backend, so a refused or failed request
-   * leaves no keys behind (in an HSM they take slots). Unless the certificate is found stored
-   * after all: a commit whose answer was lost must not lose the key of a live certificate.
+   * Runs `store`, the transaction that records a prepared certificate; should it fail, a key
+   * generated for the certificate is destroyed again ({@link storeOrDiscardKey}).
    */
   async storeOrDiscardKey<T>(prepared: PreparedCertificate, store: () => Promise<T>): Promise<T> {
-    try {
-      return await store();
-    } catch (error) {
-      // Best effort: the original error is what the caller must see; at worst the key stays, as before.
-      await this.discardKey(prepared).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  private async discardKey(prepared: PreparedCertificate): Promise<void> {
     const { key_alias: alias, ca_id: caId, serial_hex: serialHex } = prepared.row;
-    if (!alias) return;
-    if (await repo.findCertificate(this.db, serialHex)) return;
-    await this.hierarchy.authorities.get(caId)?.backend.deleteKeyPair(alias);
+    const backend = this.hierarchy.authorities.get(caId)?.backend;
+    if (!alias || !backend) return store();
+    return storeOrDiscardKey(backend, alias, store, async () => Boolean(await repo.findCertificate(this.db, serialHex)));
   }
 
   /**

@@ -78,7 +78,7 @@ export class PeerService {
     if (region.id === this.ownRegionId) throw new ConflictError('PeerIsSelf', 'That is this region’s own trust list');
     const existing = await this.db.selectFrom('peers').select('region_id').where('region_id', '=', region.id).executeTakeFirst();
     if (existing) throw new ConflictError('PeerExists', `Region ${region.id} is already registered`);
-    const seen = await this.seen(this.db, region.id, pin);
+    const seen = await this.seen(region.id, pin);
     if (seen) refusing(() => assertNotRolledBack(jws, verified.payload, seen));
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -225,8 +225,8 @@ export class PeerService {
   }
 
   /** The newest list accepted from this signer of the region, even if the peer was removed since. */
-  private async seen(db: Executor, regionId: string, pin: string): Promise<SeenTrustList | undefined> {
-    const row = await db
+  private async seen(regionId: string, pin: string): Promise<SeenTrustList | undefined> {
+    const row = await this.db
       .selectFrom('peer_lists_seen')
       .select(['sequence', 'payload_sha256'])
       .where('region_id', '=', regionId)

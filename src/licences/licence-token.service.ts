@@ -2,7 +2,7 @@ import { type KeyObject, randomBytes } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema/database.js';
-import type { KeyBackend, BackendKeyPair } from '../signing/key-backend.js';
+import { type BackendKeyPair, type KeyBackend, storeOrDiscardKey } from '../signing/key-backend.js';
 import {
   base64url,
   decodeLicenceToken,
@@ -132,7 +132,8 @@ export class LicenceTokenService {
     const keys = await this.backend.generateKeyPair(alias, 'ECDSA-P256');
     const jwk = publicPart(await this.backend.crypto.subtle.exportKey('jwk', keys.publicKey));
     const kid = keyIdOf(jwk);
-    await this.storeOrDiscardKey(kid, alias, () => this.db.transaction().execute(async (trx) => {
+    const stored = async () => Boolean(await this.db.selectFrom('licence_token_keys').select('kid').where('kid', '=', kid).executeTakeFirst());
+    await storeOrDiscardKey(this.backend, alias, () => this.db.transaction().execute(async (trx) => {
       if (retireOthers) {
         await trx.updateTable('licence_token_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
       }
@@ -145,20 +146,8 @@ export class LicenceTokenService {
         target: { type: 'licence-token-key', id: kid },
         details: { keyBackend: this.backend.name },
       });
-    }));
+    }), stored);
     return { kid, keys };
-  }
-
-  /** Runs `store`; should it fail, the new key is destroyed unless it was stored after all (a lost commit answer). */
-  private async storeOrDiscardKey(kid: string, alias: string, store: () => Promise<void>): Promise<void> {
-    try {
-      await store();
-    } catch (error) {
-      const stored = await this.db.selectFrom('licence_token_keys').select('kid').where('kid', '=', kid).executeTakeFirst().catch(() => true);
-      // Best effort: the original error is what the caller must see; at worst the key stays.
-      if (!stored) await this.backend.deleteKeyPair(alias).catch(() => undefined);
-      throw error;
-    }
   }
 
   private async verifierFor(kid: string): Promise<KeyObject | null> {

@@ -37,6 +37,23 @@ export interface KeyBackend {
   close(): Promise<void>;
 }
 
+/**
+ * Runs `store`, the transaction that records what a key was just generated for. Should it
+ * fail, the key is destroyed again, so a refused or failed request leaves no keys behind (in
+ * an HSM they take slots), unless `stored()` finds the record after all: a commit whose answer
+ * was lost must not lose the key of something live. Best effort: the caller sees the original
+ * error, and at worst the key stays.
+ */
+export async function storeOrDiscardKey<T>(backend: KeyBackend, alias: string, store: () => Promise<T>, stored: () => Promise<boolean>): Promise<T> {
+  try {
+    return await store();
+  } catch (error) {
+    const keep = await stored().catch(() => true);
+    if (!keep) await backend.deleteKeyPair(alias).catch(() => undefined);
+    throw error;
+  }
+}
+
 /** WebCrypto parameters for generating a key of `algorithm`. */
 export function generationParams(algorithm: KeyAlgorithmName): EcKeyGenParams | RsaHashedKeyGenParams {
   switch (algorithm) {
